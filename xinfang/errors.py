@@ -1,0 +1,238 @@
+"""The one catalogue of user-facing errors.
+
+Every error a user can meet has a code here with a Chinese message and an English one. Code raises
+``XinfangError(code, **params)``; tests build the expected text with ``message(code, **params)``
+instead of pasting strings. Messages about a place in a file follow one shape:
+
+    「{file}」{sheet} 表第 {row} 行「{column}」列：{problem}。请{fix}。
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+
+@dataclass(frozen=True)
+class Entry:
+    zh: str
+    en: str
+
+
+_CATALOGUE: dict[str, Entry] = {
+    # -- settings ---------------------------------------------------------------------------------
+    "config.invalid": Entry(
+        "设置 {key}（环境变量 {env}）的值「{value}」无效：应为{expected}。请改正后重试。",
+        "Setting {key} (environment variable {env}) has invalid value {value!r}: expected {expected_en}.",
+    ),
+    "config.unknown": Entry(
+        "没有名为 {key} 的设置。可用的设置：{known}。",
+        "There is no setting named {key}. Known settings: {known}.",
+    ),
+    # -- database ---------------------------------------------------------------------------------
+    "db.url_malformed": Entry(
+        "数据库地址「{url}」格式不正确。请检查 XINFANG_DB_URL，例如 sqlite:////路径/xinfang.db 或 "
+        "postgresql+psycopg://用户@127.0.0.1:5432/库名。",
+        "Malformed database URL {url!r}. Check XINFANG_DB_URL, e.g. sqlite:////path/xinfang.db or "
+        "postgresql+psycopg://user@127.0.0.1:5432/dbname.",
+    ),
+    "db.unsupported": Entry(
+        "不支持的数据库类型「{dialect}」。请使用 SQLite 或 PostgreSQL。",
+        "Unsupported database {dialect!r}. Use SQLite or PostgreSQL.",
+    ),
+    "db.unreachable": Entry(
+        "无法连接数据库 {where}：{reason}。请确认数据库服务已启动、地址和端口正确。",
+        "Cannot connect to the database at {where}: {reason}. Check that the server is running.",
+    ),
+    "db.readonly": Entry(
+        "数据库文件 {where} 是只读的，无法写入。请检查文件和所在文件夹的写权限。",
+        "The database file {where} is read-only. Check write permission on the file and its folder.",
+    ),
+    "db.locked": Entry(
+        "数据库 {where} 正被其他程序占用（等待 {seconds} 秒后仍被锁定）。请稍后重试，或关闭占用它的程序。",
+        "The database {where} is locked by another program (still locked after {seconds} s). Retry later.",
+    ),
+    "db.too_new": Entry(
+        "数据库 {where} 由更新版本的信访工作簿创建（结构版本 {found}），本程序只认识到 {known}。"
+        "请升级本程序，不要用旧版本打开它。",
+        "The database {where} was migrated by a newer version (schema {found}); this version knows up to "
+        "{known}. Upgrade the program instead of opening it with an old one.",
+    ),
+    "db.not_migrated": Entry(
+        "数据库 {where} 尚未建立表结构。请先运行：xinfang db upgrade",
+        "The database {where} has no schema yet. Run: xinfang db upgrade",
+    ),
+    "db.not_a_database": Entry(
+        "文件 {where} 不是有效的 SQLite 数据库（可能已损坏）。请检查文件或从备份恢复。",
+        "The file {where} is not a valid SQLite database (maybe corrupt). Check it or restore a backup.",
+    ),
+    # -- reference data ---------------------------------------------------------------------------
+    "data.file_missing": Entry(
+        "找不到数据文件「{file}」。请确认安装完整。",
+        "Data file {file!r} is missing. Check the installation.",
+    ),
+    "data.file_invalid": Entry(
+        "「{file}」第 {line} 行：{problem}。请{fix}。",
+        "{file!r} line {line}: {problem_en}.",
+    ),
+    # -- domain -----------------------------------------------------------------------------------
+    "case.unknown_unit": Entry(
+        "找不到单位「{unit}」。请从单位列表中选择。",
+        "Unknown unit {unit!r}.",
+    ),
+    "case.bad_value": Entry(
+        "「{field}」的值「{value}」无效：{problem}。",
+        "Invalid value {value!r} for {field}: {problem_en}.",
+    ),
+    "case.identity_for_anonymous": Entry(
+        "匿名反映不能填写姓名、工号或电话。如需留下身份，请选择「实名」或「保密」。",
+        "An anonymous petition cannot carry a name, staff number or phone. Choose 实名 or 保密 instead.",
+    ),
+    "case.identity_missing": Entry(
+        "{mode}反映需要填写反映人姓名。",
+        "A {mode} petition needs the petitioner's name.",
+    ),
+    # -- text analysis: vocabulary files (taxonomy, sentiment lexicon, mining dictionary) ----------
+    "vocab.yaml_syntax": Entry(
+        "「{file}」第 {line} 行：YAML 格式有误（{detail}）。请检查该行和上一行的缩进、冒号、引号和括号。",
+        "{file!r} line {line}: YAML syntax error ({detail}). Check indentation, colons, quotes and brackets.",
+    ),
+    "vocab.missing_key": Entry(
+        "「{file}」第 {line} 行：缺少「{key}」项。请补上该项。",
+        "{file!r} line {line}: the key {key!r} is missing. Add it.",
+    ),
+    "vocab.unknown_key": Entry(
+        "「{file}」第 {line} 行：不认识的项「{key}」。请改正拼写或删除该项；可用的项：{known}。",
+        "{file!r} line {line}: unknown key {key!r}. Fix the spelling or remove it; known keys: {known}.",
+    ),
+    "vocab.wrong_type": Entry(
+        "「{file}」第 {line} 行「{key}」：应为{expected}，这里是{found}。请改成{expected}。",
+        "{file!r} line {line}, {key!r}: expected {expected_en}, found {found_en}.",
+    ),
+    "vocab.duplicate": Entry(
+        "「{file}」第 {line} 行：「{value}」与第 {other_line} 行重复。请删除其中一处。",
+        "{file!r} line {line}: {value!r} repeats line {other_line}. Remove one of them.",
+    ),
+    "vocab.bad_code": Entry(
+        "「{file}」第 {line} 行：类别代码「{value}」不合规，应为大写字母 C 加两到三位数字（如 C15）。请改正。",
+        "{file!r} line {line}: topic code {value!r} is malformed; use C plus two or three digits (e.g. C15).",
+    ),
+    "vocab.word_too_short": Entry(
+        "「{file}」第 {line} 行：词语「{value}」太短（少于 {min_len} 个字），会匹配到大量无关文字。请改用更长的词语。",
+        "{file!r} line {line}: the word {value!r} is shorter than {min_len} characters and would match too much.",
+    ),
+    "vocab.empty_word": Entry(
+        "「{file}」第 {line} 行：词语为空。请填写词语或删除该项。",
+        "{file!r} line {line}: empty word. Fill it in or remove the item.",
+    ),
+    "vocab.bad_slot": Entry(
+        "「{file}」第 {line} 行：词语「{value}」里的占位符「{slot}」没有定义。请改正；可用的占位符：{known}。",
+        "{file!r} line {line}: the word {value!r} uses the undefined slot {slot!r}; known slots: {known}.",
+    ),
+    "vocab.bad_number": Entry(
+        "「{file}」第 {line} 行「{key}」：「{value}」不是有效的数值。请填写 {lo} 到 {hi} 之间的数。",
+        "{file!r} line {line}, {key!r}: {value!r} is not a number from {lo} to {hi}.",
+    ),
+    "vocab.dict_line": Entry(
+        "「{file}」第 {line} 行：「{value}」格式不对。请写成「词语 词频 词性」（以空格分隔，词频为正整数，词频和词性可省略）。",
+        "{file!r} line {line}: {value!r} is malformed; write 'word [frequency] [tag]' separated by spaces.",
+    ),
+    # -- text analysis: inputs and models ---------------------------------------------------------
+    "text.not_text": Entry(
+        "第 {row} 条的内容是{kind}，不是文字，无法分析。请传入文字（数字和空值也可以）。",
+        "Item {row} is a {kind}, not text, and cannot be analysed. Pass text, a number or an empty value.",
+    ),
+    "text.no_column": Entry(
+        "表格里没有「{column}」列（现有的列：{known}）。请用 {argument}= 指明所用的列。",
+        "The table has no column {column!r} (columns: {known}). Name the column with {argument}=.",
+    ),
+    "text.bad_label": Entry(
+        "第 {row} 条的标注「{value}」无效：应为 {known} 之一。请改正标注。",
+        "Item {row} has the invalid label {value!r}: expected one of {known}.",
+    ),
+    "text.too_few_cases": Entry(
+        "已标注的事项只有 {n} 件，训练{what}至少需要 {need} 件（且至少两个类别）。请继续标注，够数后再训练。",
+        "Only {n} labelled cases; training the {what_en} needs at least {need} (and at least two classes).",
+    ),
+    "text.not_fitted": Entry(
+        "{what}还没有训练。请先用已标注的事项调用 fit()。",
+        "The {what_en} has not been trained yet. Call fit() with labelled cases first.",
+    ),
+    "text.unknown_topic": Entry(
+        "主题代码「{code}」不在分类表「{file}」中。请先在分类表里添加该类别，或改用已有代码：{known}。",
+        "Topic code {code!r} is not in the taxonomy {file!r}. Known codes: {known}.",
+    ),
+    # -- privacy ----------------------------------------------------------------------------------
+    "privacy.not_numeric": Entry(
+        "统计表「{column}」列第 {row} 行的值「{value}」不是人数，无法做小样本遮蔽。请传入未遮蔽的数值表。",
+        "Cell ({row}, {column}) holds {value!r}, not a count; pass the unsuppressed numeric table.",
+    ),
+    "privacy.shape_mismatch": Entry(
+        "人数表与统计表的行列不一致（统计表 {table_shape}，人数表 {counts_shape}）。请传入同样行列的人数表。",
+        "The counts table {counts_shape} does not match the table {table_shape}.",
+    ),
+    # -- command line -----------------------------------------------------------------------------
+    "cli.demo_not_empty": Entry(
+        "数据库 {where} 里已有 {cases} 件信访事项，未生成演示数据。如要重建，请加 --replace。",
+        "The database {where} already holds {cases} cases; no demo data written. Use --replace to rebuild.",
+    ),
+    "cli.port_busy": Entry(
+        "端口 {port} 已被占用。请用 --{which}-port 指定其他端口，或关闭占用它的程序。",
+        "Port {port} is already in use. Choose another with --{which}-port.",
+    ),
+}
+
+CATALOGUE = MappingProxyType(_CATALOGUE)
+
+
+def message(code: str, lang: str = "zh", **params: object) -> str:
+    """The catalogue text for ``code`` in ``lang`` ('zh' or 'en'), filled with ``params``."""
+    entry = CATALOGUE[code]
+    template = entry.zh if lang == "zh" else entry.en
+    filled = {k: v for k, v in params.items()}
+    # English variants may use *_en params; fall back to the Chinese value when absent.
+    for key in list(filled):
+        filled.setdefault(f"{key}_en", filled[key])
+    return template.format(**filled)
+
+
+class XinfangError(Exception):
+    """An error a user can act on. ``str()`` gives the Chinese line, then the English one."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        if code not in CATALOGUE:
+            raise KeyError(f"unknown error code {code!r}")
+        self.code = code
+        self.params = params
+        super().__init__(self.zh)
+
+    @property
+    def zh(self) -> str:
+        return message(self.code, "zh", **self.params)
+
+    @property
+    def en(self) -> str:
+        return message(self.code, "en", **self.params)
+
+    def one_line(self) -> str:
+        """Chinese and English on one line, for the command line."""
+        return f"错误：{self.zh} / Error: {self.en}"
+
+    def __str__(self) -> str:
+        return self.zh
+
+
+class ConfigError(XinfangError):
+    """A setting has a bad value."""
+
+
+class StorageError(XinfangError):
+    """The database cannot be used as asked."""
+
+
+class DataFileError(XinfangError):
+    """A shipped or edited data file (taxonomy, lexicon, rules) has a mistake."""
+
+
+class ValidationError(XinfangError):
+    """A value given by a user breaks a rule."""
