@@ -1,0 +1,264 @@
+"""The ``xinfang`` command: database, demo data, servers, the director's JupyterLab.
+
+Every user-facing failure is a catalogue error printed as one line in Chinese and English with a
+non-zero exit; never a bare traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import webbrowser
+from collections.abc import Sequence
+from pathlib import Path
+
+from xinfang import config
+from xinfang.errors import XinfangError
+
+ROOT = config.PROJECT_ROOT
+SERVERS = {
+    # name: (notebook, config folder, label)
+    "forms": (ROOT / "notebooks" / "forms" / "forms.ipynb", ROOT / "widgets" / "servers" / "forms", "表单服务器"),
+    "office": (ROOT / "notebooks" / "office" / "office.ipynb", ROOT / "widgets" / "servers" / "office", "办公服务器"),
+}
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+# -- db -----------------------------------------------------------------------------------------
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from xinfang.storage import db
+
+    eng = db.engine()
+    if args.action == "upgrade":
+        head = db.upgrade(eng)
+        _say(f"数据库 {db.describe(eng.url)} 已是最新结构（{head}）。")
+    else:
+        rev = db.current_revision(eng)
+        known, head = db.known_revisions(eng)
+        state = "未建立" if rev is None else ("最新" if rev == head else ("需要升级" if rev in known else "比本程序新"))
+        _say(f"数据库：{db.describe(eng.url)}\n结构版本：{rev or '无'}（本程序最新：{head}，状态：{state}）")
+    return 0
+
+
+# -- demo ---------------------------------------------------------------------------------------
+
+
+def _progress(done: int, total: int) -> None:
+    if total >= 20000 or done == total:
+        print(f"\r  已生成 {done:,}/{total:,} 件", end="" if done < total else "\n", flush=True)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from xinfang import demo
+    from xinfang.storage import Base, db
+
+    eng = db.engine()
+    db.upgrade(eng)
+    with db.session(eng) as s:
+        existing = demo.case_count(s)
+    if existing and args.if_empty:
+        _say(f"数据库已有 {existing:,} 件信访事项，保留现有数据。")
+        return 0
+    if existing and not args.replace:
+        raise XinfangError("cli.demo_not_empty", where=db.describe(eng.url), cases=existing)
+    if existing:
+        with db.translate_errors(eng):
+            Base.metadata.drop_all(eng)
+            with eng.begin() as conn:
+                conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        db.upgrade(eng)
+    anchor = dt.date.fromisoformat(args.anchor) if args.anchor else None
+    started = time.perf_counter()
+    with db.session(eng) as s:
+        summary = demo.build_demo(s, cases=args.cases, seed=args.seed, anchor=anchor, progress=_progress)
+    elapsed = time.perf_counter() - started
+    size = ""
+    if eng.url.get_backend_name() == "sqlite" and eng.url.database:
+        with eng.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        size = f"，文件 {Path(eng.url.database).stat().st_size / 2**20:,.1f} MB"
+    _say(f"演示数据已生成（{elapsed:,.1f} 秒{size}）：单位 {summary.units}，活动 {summary.activities}，"
+         f"信访事项 {summary.cases:,}，事件 {summary.events:,}，问卷答卷 {summary.submissions:,}，"
+         f"排查台账 {summary.risk_items}，一人一策 {summary.plans}。")
+    return 0
+
+
+def cmd_counts(args: argparse.Namespace) -> int:
+    from xinfang import metrics
+    from xinfang.storage import db
+
+    db.check_schema()
+    with db.session() as s:
+        for label, value in metrics.headline_counts(s).items():
+            _say(f"{label}\t{value}")
+    return 0
+
+
+# -- servers ------------------------------------------------------------------------------------
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host if host not in ("", "0.0.0.0") else "0.0.0.0", port))
+        except OSError:
+            return False
+    return True
+
+
+def _wait_http(host: str, port: int, timeout: float, procs: Sequence[subprocess.Popen]) -> bool:
+    deadline = time.monotonic() + timeout
+    target = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in procs):
+            return False
+        try:
+            with socket.create_connection((target, port), timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+def server_command(which: str) -> list[str]:
+    notebook, conf_dir, _ = SERVERS[which]
+    return [sys.executable, "-m", "voila", str(notebook), f"--Voila.config_file_paths={[str(conf_dir)]}"]
+
+
+def server_env(overrides: dict[str, str]) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(overrides)
+    env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(ROOT / "widgets" / "jupyter"), env.get("JUPYTER_PATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from xinfang.storage import db
+
+    cfg = config.settings()
+    host = args.host or str(cfg["host"])
+    ports = {"forms": args.forms_port or int(cfg["forms_port"]), "office": args.office_port or int(cfg["office_port"])}
+    db.check_schema()
+    for which, port in ports.items():
+        if not _port_free(host, port):
+            raise XinfangError("cli.port_busy", port=port, which=which)
+    token = str(cfg["office_token"] or secrets.token_urlsafe(24))
+    env = server_env({"XINFANG_HOST": host, "XINFANG_FORMS_PORT": str(ports["forms"]),
+                      "XINFANG_OFFICE_PORT": str(ports["office"]), "XINFANG_OFFICE_TOKEN": token})
+    log_dir = cfg.data_dir / "run"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    procs: dict[str, subprocess.Popen] = {}
+    for which in SERVERS:
+        log = open(log_dir / f"{which}.log", "ab")  # noqa: SIM115 (kept open for the child's lifetime)
+        procs[which] = subprocess.Popen(server_command(which), env=env, stdout=log, stderr=subprocess.STDOUT,
+                                        cwd=str(ROOT))
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    urls = {"forms": f"http://{shown}:{ports['forms']}/", "office": f"http://{shown}:{ports['office']}/?token={token}"}
+    ok = all(_wait_http(host, ports[w], 60, list(procs.values())) for w in SERVERS)
+    if not ok:
+        for p in procs.values():
+            p.terminate()
+        _say(f"错误：服务器未能启动，请查看日志 {log_dir} / Error: a server did not start, see the logs in {log_dir}")
+        return 1
+    for which, (_, _, label) in SERVERS.items():
+        _say(f"{label}：{urls[which]}")
+    _say(f"日志：{log_dir}。按 Ctrl+C 停止。")
+    if args.open_browser and cfg["open_browser"]:
+        webbrowser.open(urls["office"])
+    stop = {"now": False}
+
+    def _stop(*_):
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        while not stop["now"] and all(p.poll() is None for p in procs.values()):
+            time.sleep(0.5)
+    finally:
+        for p in procs.values():
+            if p.poll() is None:
+                p.terminate()
+        for p in procs.values():
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    return 0 if stop["now"] else 1
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    cfg = config.settings()
+    env = server_env({})
+    cmd = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={ROOT / 'notebooks'}", "--ServerApp.ip=127.0.0.1",
+           f"--ServerApp.port={args.port or cfg['lab_port']}"]
+    if not args.open_browser:
+        cmd.append("--no-browser")
+    return subprocess.call(cmd, env=env, cwd=str(ROOT))
+
+
+# -- entry --------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="xinfang", description="信访工作簿命令行 / xinfang workbook command line")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("db", help="数据库：建立或升级结构（upgrade），查看状态（status）")
+    d.add_argument("action", choices=["upgrade", "status"])
+    d.set_defaults(func=cmd_db)
+
+    m = sub.add_parser("demo", help="生成演示煤矿的数据")
+    m.add_argument("--cases", type=int, default=1200, help="信访事项件数（默认 1200，基准测试可到 1000000）")
+    m.add_argument("--seed", type=int, default=None, help="随机种子（同一种子生成同样的数据）")
+    m.add_argument("--anchor", default=None, help="数据截止日期 YYYY-MM-DD（默认今天）")
+    g = m.add_mutually_exclusive_group()
+    g.add_argument("--replace", action="store_true", help="清空已有数据后重建")
+    g.add_argument("--if-empty", action="store_true", help="数据库已有数据时什么也不做")
+    m.set_defaults(func=cmd_demo)
+
+    c = sub.add_parser("counts", help="打印主要数字")
+    c.set_defaults(func=cmd_counts)
+
+    s = sub.add_parser("serve", help="启动表单服务器和办公服务器")
+    s.add_argument("--host", default=None, help="监听地址（默认 127.0.0.1；局域网服务时填本机地址或 0.0.0.0）")
+    s.add_argument("--forms-port", type=int, default=None)
+    s.add_argument("--office-port", type=int, default=None)
+    s.add_argument("--no-browser", dest="open_browser", action="store_false")
+    s.set_defaults(func=cmd_serve)
+
+    lab = sub.add_parser("lab", help="打开主任用的 JupyterLab 工作簿")
+    lab.add_argument("--port", type=int, default=None)
+    lab.add_argument("--no-browser", dest="open_browser", action="store_false")
+    lab.set_defaults(func=cmd_lab)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config.settings()  # validate every setting before doing anything
+        return int(args.func(args) or 0)
+    except XinfangError as exc:
+        print(exc.one_line(), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
