@@ -135,7 +135,7 @@ def _wait_http(host: str, port: int, timeout: float, procs: Sequence[subprocess.
 
 def server_command(which: str) -> list[str]:
     notebook, conf_dir, _ = SERVERS[which]
-    return [sys.executable, "-m", "voila", str(notebook), f"--Voila.config_file_paths={[str(conf_dir)]}"]
+    return [sys.executable, "-m", "voila", str(notebook), "--Voila.config_file_paths", str(conf_dir)]
 
 
 def server_env(overrides: dict[str, str]) -> dict[str, str]:
@@ -159,7 +159,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     token = str(cfg["office_token"] or secrets.token_urlsafe(24))
     env = server_env({"XINFANG_HOST": host, "XINFANG_FORMS_PORT": str(ports["forms"]),
                       "XINFANG_OFFICE_PORT": str(ports["office"]), "XINFANG_OFFICE_TOKEN": token})
-    log_dir = cfg.data_dir / "run"
+    log_dir = Path(cfg["run_dir"])
     log_dir.mkdir(parents=True, exist_ok=True)
     procs: dict[str, subprocess.Popen] = {}
     for which in SERVERS:

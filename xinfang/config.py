@@ -76,6 +76,7 @@ SETTINGS: tuple[Setting, ...] = (
             "数据文件夹：参考数据（分类、词典）和默认的 SQLite 数据库所在处。"),
     Setting("db_url", _text, None,
             "数据库地址（SQLAlchemy URL）。不设时使用 data_dir 下的 xinfang.db（SQLite）。"),
+    Setting("run_dir", _path, PROJECT_ROOT / "data" / "run", "服务器日志等运行文件所在的文件夹。"),
     Setting("sqlite_busy_timeout_ms", _int_in(0, 600_000), 10_000,
             "SQLite 被其他写入者锁定时最多等待的毫秒数。"),
     Setting("host", _text, "127.0.0.1",

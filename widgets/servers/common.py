@@ -11,7 +11,8 @@ import logging
 
 from xinfang.config import settings
 
-access_log = logging.getLogger("tornado.access")
+# Voila's own logger has the handler that writes the server log; tornado.access has none here.
+access_log = logging.getLogger("Voila")
 
 
 def log_request(handler) -> None:
@@ -30,7 +31,8 @@ def configure(c, which: str) -> None:
     c.Voila.open_browser = False
     c.Voila.tornado_settings = {
         "log_function": log_request,
-        "websocket_ping_interval": 30,
+        "websocket_ping_interval": 30,  # phones that sleep keep their connection
+        "websocket_ping_timeout": 30,
         "headers": {"X-Frame-Options": "SAMEORIGIN", "Referrer-Policy": "no-referrer"},
     }
     c.VoilaConfiguration.template = "xinfang"

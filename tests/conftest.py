@@ -1,0 +1,146 @@
+"""Shared fixtures: settings isolated per test, databases on SQLite and a real PostgreSQL server.
+
+PostgreSQL: ``XINFANG_TEST_PG_URL`` (default postgresql+psycopg://postgres@127.0.0.1:5432/test). Each
+test gets its own schema, dropped afterwards. Where no server answers the PostgreSQL tests skip with
+a clear message — except under CI=true, where a missing server fails the run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from xinfang import config, deadlines, demo, demo_text, vocab
+from xinfang.storage import db
+
+REPO = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("XINFANG_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+ANCHOR = dt.date(2026, 11, 20)
+
+
+def _reset_caches() -> None:
+    config.reset()
+    db.reset()
+    vocab.reset()
+    deadlines.rules.cache_clear()
+    demo.mine.cache_clear()
+    demo_text.corpus.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(monkeypatch, tmp_path):
+    """No test reads the developer's environment or writes the real data/xinfang.db."""
+    for key in list(os.environ):
+        if key.startswith("XINFANG_") and key != "XINFANG_TEST_PG_URL":
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("XINFANG_DB_URL", f"sqlite:///{tmp_path / 'default.db'}")
+    _reset_caches()
+    yield
+    _reset_caches()
+
+
+_pg_state: dict[str, object] = {}
+
+
+def pg_available() -> tuple[bool, str]:
+    if "ok" not in _pg_state:
+        import sqlalchemy as sa
+
+        try:
+            eng = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+            with eng.connect() as conn:
+                conn.execute(sa.text("select 1"))
+            eng.dispose()
+            _pg_state.update(ok=True, why="")
+        except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+            _pg_state.update(ok=False, why=f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
+    return bool(_pg_state["ok"]), str(_pg_state["why"])
+
+
+def require_pg() -> None:
+    ok, why = pg_available()
+    if ok:
+        return
+    msg = f"PostgreSQL not reachable at {PG_URL} ({why})"
+    if os.environ.get("CI") == "true":
+        pytest.fail(msg + " — CI=true requires it", pytrace=False)
+    pytest.skip(msg + "; set XINFANG_TEST_PG_URL to run the PostgreSQL tests")
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh PostgreSQL schema on the test server; its URL puts it first on the search path."""
+    require_pg()
+    import sqlalchemy as sa
+
+    schema = f"xf_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    db.reset()
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    """Each storage test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'xinfang.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def use_db(db_url, monkeypatch):
+    """Point the settings at ``db_url`` and migrate it; yields the engine."""
+    monkeypatch.setenv("XINFANG_DB_URL", db_url)
+    _reset_caches()
+    eng = db.engine()
+    db.upgrade(eng)
+    yield eng
+    db.reset()
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory):
+    """A SQLite file with the demo mine (1,200 cases as of ANCHOR), built once per test session."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    url = f"sqlite:///{path}"
+    old = os.environ.get("XINFANG_DB_URL")
+    os.environ["XINFANG_DB_URL"] = url
+    _reset_caches()
+    try:
+        eng = db.engine()
+        db.upgrade(eng)
+        with db.session(eng) as s:
+            demo.build_demo(s, cases=1200, seed=7, anchor=ANCHOR)
+        db.reset()
+    finally:
+        if old is None:
+            os.environ.pop("XINFANG_DB_URL", None)
+        else:
+            os.environ["XINFANG_DB_URL"] = old
+        _reset_caches()
+    return url
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say on which databases the storage tests ran (the issue asks the summary to show both)."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for rep in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(rep, "nodeid", "")
+            for backend in ("sqlite", "postgresql"):
+                if f"[{backend}" in nodeid or f"-{backend}]" in nodeid or f"-{backend}-" in nodeid:
+                    counts.setdefault(backend, {}).setdefault(outcome, 0)
+                    counts[backend][outcome] += 1
+    if counts:
+        parts = [f"{b}: " + ", ".join(f"{n} {o}" for o, n in sorted(c.items())) for b, c in sorted(counts.items())]
+        terminalreporter.write_line("storage tests by database — " + "; ".join(parts))

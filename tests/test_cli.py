@@ -1,0 +1,130 @@
+"""The command line on bad input: one clear line in Chinese and English, a non-zero exit, nothing written."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from xinfang.errors import message
+
+from .conftest import ANCHOR, REPO
+
+
+def run(*args, env=None, timeout=120):
+    full = {k: v for k, v in os.environ.items() if not k.startswith("XINFANG_") or k == "XINFANG_TEST_PG_URL"}
+    full.update(env or {})
+    return subprocess.run([sys.executable, "-m", "xinfang.cli", *args], capture_output=True, text=True,
+                          env=full, cwd=REPO, timeout=timeout)
+
+
+def assert_one_clear_line(result, code, **params):
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0] == f"错误：{message(code, 'zh', **params)} / Error: {message(code, 'en', **params)}"
+
+
+def test_demo_then_counts__ok(tmp_path):
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    r = run("demo", "--cases", "150", "--anchor", ANCHOR.isoformat(), env={"XINFANG_DB_URL": url})
+    assert r.returncode == 0, r.stderr
+    assert "信访事项 150" in r.stdout
+    r = run("counts", env={"XINFANG_DB_URL": url})
+    assert "诉求数\t150" in r.stdout
+    r = run("demo", "--if-empty", env={"XINFANG_DB_URL": url})
+    assert r.returncode == 0 and "保留现有数据" in r.stdout
+    r = run("demo", env={"XINFANG_DB_URL": url})
+    assert_one_clear_line(r, "cli.demo_not_empty", where=str(tmp_path / "x.db"), cases=150)
+
+
+@pytest.mark.parametrize("url", ["not a url::", "postgresql+psycopg://u@h:notaport/db"])
+def test_malformed_url__error(url):
+    assert_one_clear_line(run("db", "upgrade", env={"XINFANG_DB_URL": url}), "db.url_malformed", url=url)
+
+
+def test_unsupported_database__error():
+    assert_one_clear_line(run("db", "upgrade", env={"XINFANG_DB_URL": "mysql://root@127.0.0.1/test"}),
+                          "db.unsupported", dialect="mysql")
+
+
+def test_unreachable_server__error():
+    r = run("db", "upgrade", env={"XINFANG_DB_URL": "postgresql+psycopg://postgres@127.0.0.1:1/test"})
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.startswith("错误：无法连接数据库 postgresql+psycopg://postgres@127.0.0.1:1/test")
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_bad_setting__error():
+    r = run("counts", env={"XINFANG_FORMS_PORT": "abc"})
+    assert r.returncode == 2 and "XINFANG_FORMS_PORT" in r.stderr and "abc" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def _migrated(tmp_path):
+    path = tmp_path / "x.db"
+    assert run("demo", "--cases", "50", "--anchor", ANCHOR.isoformat(),
+               env={"XINFANG_DB_URL": f"sqlite:///{path}"}).returncode == 0
+    return path
+
+
+def _count(path):
+    with sqlite3.connect(path) as conn:
+        return conn.execute("select count(*) from petition_case").fetchone()[0]
+
+
+def test_read_only_database__error(tmp_path):
+    path = _migrated(tmp_path)
+    # The tests may run as root, for whom file permissions do not stop writes: open the file read-only.
+    url = f"sqlite:///file:{path}?mode=ro&uri=true"
+    r = run("demo", "--replace", env={"XINFANG_DB_URL": url})
+    assert_one_clear_line(r, "db.readonly", where=f"file:{path}")
+    assert _count(path) == 50
+
+
+def test_locked_database__error(tmp_path):
+    path = _migrated(tmp_path)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("INSERT INTO audit_log(actor, action, target) VALUES ('test', 'lock', 'x')")
+    try:
+        r = run("demo", "--replace", env={"XINFANG_DB_URL": f"sqlite:///{path}",
+                                          "XINFANG_SQLITE_BUSY_TIMEOUT_MS": "300"})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert_one_clear_line(r, "db.locked", where=str(path), seconds="0.3")
+    assert _count(path) == 50
+
+
+def test_locked_briefly_waits_and_succeeds(tmp_path):
+    path = _migrated(tmp_path)
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN EXCLUSIVE")
+    threading.Timer(1.0, lambda: holder.execute("ROLLBACK")).start()
+    r = run("demo", "--replace", "--cases", "60", "--anchor", ANCHOR.isoformat(),
+            env={"XINFANG_DB_URL": f"sqlite:///{path}", "XINFANG_SQLITE_BUSY_TIMEOUT_MS": "10000"})
+    holder.close()
+    assert r.returncode == 0, r.stderr
+    assert _count(path) == 60
+
+
+def test_not_a_database__error(tmp_path):
+    path = tmp_path / "x.db"
+    path.write_bytes(b"this is a spreadsheet, not a database" * 200)
+    assert_one_clear_line(run("db", "upgrade", env={"XINFANG_DB_URL": f"sqlite:///{path}"}),
+                          "db.not_a_database", where=str(path))
+
+
+def test_newer_database__error(tmp_path):
+    path = _migrated(tmp_path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("update alembic_version set version_num = '0099_from_the_future'")
+    for args in (["counts"], ["db", "upgrade"]):
+        r = run(*args, env={"XINFANG_DB_URL": f"sqlite:///{path}"})
+        assert_one_clear_line(r, "db.too_new", where=str(path), found="0099_from_the_future", known="0001")
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("select version_num from alembic_version").fetchone()[0] == "0099_from_the_future"

@@ -1,0 +1,29 @@
+"""The director's notebooks run top to bottom on the demo database, and are committed without outputs."""
+
+import json
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from .conftest import REPO
+
+NOTEBOOKS = sorted((REPO / "notebooks").rglob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(REPO)))
+def test_committed_without_outputs(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    assert all(not c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code")
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "notebooks" / "director").glob("*.ipynb")),
+                         ids=lambda p: p.name)
+def test_director_notebook_runs(path, demo_db, monkeypatch):
+    monkeypatch.setenv("XINFANG_DB_URL", demo_db)
+    nb = nbformat.read(path, as_version=4)
+    # the kernel inherits this process's environment, XINFANG_DB_URL included
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert any("诉求数" in json.dumps(o.get("data", {}), ensure_ascii=False) for o in outputs)
