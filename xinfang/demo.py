@@ -269,7 +269,8 @@ def _cases(session: Session, rng: random.Random, ids: dict[str, int], meetings, 
             updates,
         )
         if events:
-            session.execute(insert(CaseEvent), events)
+            now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            session.connection().execute(insert(CaseEvent.__table__), [{**e, "created_at": now} for e in events])
         n_events += len(events) + len(rows)
         done += batch
         if progress:
