@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 extras="${1:-}"
 py=""
 for candidate in python3.13 python3.12 python3.11 python3; do
-  if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
     py="$candidate"; break
   fi
 done
@@ -21,7 +21,7 @@ target="."
 [ -n "$extras" ] && target=".[$extras]"
 stamp=".venv/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)-${extras:-none}"
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet --upgrade pip 2>/dev/null || true
   if ! .venv/bin/python -m pip install --quiet -c constraints.txt -e "$target" > .venv/pip.log 2>&1; then
     cat .venv/pip.log >&2
     echo "错误：安装依赖失败（见上）。/ Error: installing dependencies failed (see above)." >&2

@@ -89,7 +89,8 @@ def pg_url():
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=[pytest.param("sqlite", marks=pytest.mark.sqlite),
+                        pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request, tmp_path):
     """Each storage test runs on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
@@ -136,9 +137,9 @@ def pytest_terminal_summary(terminalreporter):
     counts: dict[str, dict[str, int]] = {}
     for outcome in ("passed", "failed", "skipped", "error"):
         for rep in terminalreporter.stats.get(outcome, []):
-            nodeid = getattr(rep, "nodeid", "")
-            for backend in ("sqlite", "postgresql"):
-                if f"[{backend}" in nodeid or f"-{backend}]" in nodeid or f"-{backend}-" in nodeid:
+            keywords = getattr(rep, "keywords", {})
+            for backend, mark in (("sqlite", "sqlite"), ("postgresql", "postgres")):
+                if mark in keywords:
                     counts.setdefault(backend, {}).setdefault(outcome, 0)
                     counts[backend][outcome] += 1
     if counts:
