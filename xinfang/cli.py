@@ -208,6 +208,8 @@ def cmd_lab(args: argparse.Namespace) -> int:
            f"--ServerApp.port={args.port or cfg['lab_port']}"]
     if not args.open_browser:
         cmd.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # JupyterLab refuses root otherwise (containers, test machines)
     return subprocess.call(cmd, env=env, cwd=str(ROOT))
 
 

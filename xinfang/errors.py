@@ -171,6 +171,110 @@ _CATALOGUE: dict[str, Entry] = {
         "人数表与统计表的行列不一致（统计表 {table_shape}，人数表 {counts_shape}）。请传入同样行列的人数表。",
         "The counts table {counts_shape} does not match the table {table_shape}.",
     ),
+    # -- forms: definitions (XLSForm workbooks in survey_forms/) ----------------------------------
+    "form.file_missing": Entry(
+        "找不到表单文件「{file}」。请确认文件名和所在文件夹。",
+        "Form file {file!r} not found.",
+    ),
+    "form.unreadable": Entry(
+        "「{file}」无法作为 XLSForm 读取（{detail}）。请用 Excel 打开检查，另存为 .xlsx 后重试。",
+        "{file!r} cannot be read as an XLSForm ({detail}). Open it in Excel and save it as .xlsx.",
+    ),
+    "form.xlsform": Entry(
+        "「{file}」{sheet} 表第 {row} 行「{column}」列：{problem}。请对照 XLSForm 规范改正。",
+        "{file!r} sheet {sheet} row {row} column {column}: {problem}.",
+    ),
+    "form.unknown_type": Entry(
+        "「{file}」survey 表第 {row} 行「{column}」列：不认识的题型「{value}」。请改用以下题型之一：{known}。",
+        "{file!r} sheet survey row {row} column {column}: unknown question type {value!r}; use one of {known}.",
+    ),
+    "form.bad_expression": Entry(
+        "「{file}」survey 表第 {row} 行「{column}」列：表达式「{expr}」无法解析（{detail}）。请改正表达式。",
+        "{file!r} sheet survey row {row} column {column}: the expression {expr!r} does not parse ({detail}).",
+    ),
+    "form.unknown_reference": Entry(
+        "「{file}」survey 表第 {row} 行「{column}」列：引用了不存在的题目「${{{name}}}」。请改成本表单中已有题目的名称。",
+        "{file!r} sheet survey row {row} column {column}: ${{{name}}} refers to no question in this form.",
+    ),
+    "form.missing_choices": Entry(
+        "「{file}」survey 表第 {row} 行「{column}」列：选项列表「{list}」在 choices 表中不存在。"
+        "请在 choices 表中添加该列表，或改正列表名。",
+        "{file!r} sheet survey row {row} column {column}: choice list {list!r} is not on the choices sheet.",
+    ),
+    "form.duplicate_name": Entry(
+        "「{file}」{sheet} 表第 {row} 行「{column}」列：名称「{name}」与第 {other_row} 行重复。请改用不重复的名称。",
+        "{file!r} sheet {sheet} row {row} column {column}: the name {name!r} repeats row {other_row}.",
+    ),
+    "form.missing_name": Entry(
+        "「{file}」survey 表第 {row} 行「{column}」列：缺少题目名称。请填写英文字母开头的名称（如 pay）。",
+        "{file!r} sheet survey row {row} column {column}: the question has no name.",
+    ),
+    "form.unknown_target": Entry(
+        "「{file}」{sheet} 表第 {row} 行「{column}」列：写入目标「{value}」不存在。请改用以下之一：{known}。",
+        "{file!r} sheet {sheet} row {row} column {column}: unknown target {value!r}; use one of {known}.",
+    ),
+    "form.target_not_allowed": Entry(
+        "「{file}」survey 表第 {row} 行「{column}」列：{problem}。请{fix}。",
+        "{file!r} sheet survey row {row} column {column}: {problem}.",
+    ),
+    "form.target_missing": Entry(
+        "「{file}」settings 表第 {row} 行「{column}」列：记录类型「{record}」需要有题目写入「{targets}」。"
+        "请在 survey 表的 xf_field 列为相应题目填写这些写入目标。",
+        "{file!r} sheet settings row {row} column {column}: record {record!r} needs questions mapped to {targets}.",
+    ),
+    "form.bad_setting": Entry(
+        "「{file}」settings 表第 {row} 行「{column}」列：{problem}。请{fix}。",
+        "{file!r} sheet settings row {row} column {column}: {problem}.",
+    ),
+    "form.choice_not_allowed": Entry(
+        "「{file}」choices 表第 {row} 行「{column}」列：选项「{value}」不能写入「{target}」（可用的值：{known}）。"
+        "请把选项名称改为可用的值之一。",
+        "{file!r} sheet choices row {row} column {column}: {value!r} is not a valid value for {target}; "
+        "use one of {known}.",
+    ),
+    "form.unknown_form": Entry(
+        "没有名为「{key}」的表单。可用的表单：{known}。",
+        "There is no form called {key!r}. Known forms: {known}.",
+    ),
+    # -- forms: answers at submit -----------------------------------------------------------------
+    "form.rejected": Entry(
+        "提交未成功，请改正以下 {n} 处后再提交：{problems}",
+        "Not submitted; fix these {n} problems first: {problems}",
+    ),
+    "form.required": Entry("「{label}」：{detail}", "{label}: {detail}"),
+    "form.constraint": Entry("「{label}」：{detail}", "{label}: {detail}"),
+    "form.bad_type": Entry(
+        "「{label}」：应填写{expected}，这里是「{value}」",
+        "{label}: expected {expected_en}, got {value!r}",
+    ),
+    "form.bad_choice": Entry(
+        "「{label}」：「{value}」不是可选的选项",
+        "{label}: {value!r} is not one of the choices",
+    ),
+    "form.out_of_range": Entry(
+        "「{label}」：数值 {value} 超出允许范围（{lo} 到 {hi}）",
+        "{label}: {value} is out of range ({lo} to {hi})",
+    ),
+    "form.too_long": Entry(
+        "「{label}」：内容有 {n} 个字，超过上限 {limit} 个字，请删减",
+        "{label}: {n} characters, more than the limit of {limit}",
+    ),
+    "form.control_chars": Entry(
+        "「{label}」：含有不可见的控制字符，请删除后重新输入",
+        "{label}: contains invisible control characters",
+    ),
+    "form.unknown_question": Entry(
+        "「{name}」不是本表单的题目（表单可能已更新），请刷新页面后重新填写",
+        "{name!r} is not a question of this form (it may have changed); reload the page",
+    ),
+    "form.record_invalid": Entry(
+        "「{label}」：{detail}",
+        "{label}: {detail}",
+    ),
+    "form.repeat_item": Entry(
+        "{repeat}第 {index} 条：{detail}",
+        "{repeat} item {index}: {detail}",
+    ),
     # -- command line -----------------------------------------------------------------------------
     "cli.demo_not_empty": Entry(
         "数据库 {where} 里已有 {cases} 件信访事项，未生成演示数据。如要重建，请加 --replace。",
@@ -236,3 +340,15 @@ class DataFileError(XinfangError):
 
 class ValidationError(XinfangError):
     """A value given by a user breaks a rule."""
+
+
+class FormDefinitionError(DataFileError):
+    """A form workbook (XLSForm) has a mistake; the message names file, sheet, row and column."""
+
+
+class FormAnswersError(ValidationError):
+    """Answers cannot be submitted. ``problems`` lists (question name, repeat index or None, message)."""
+
+    def __init__(self, problems: list[tuple[str, int | None, str]]) -> None:
+        self.problems = problems
+        super().__init__("form.rejected", n=len(problems), problems="；".join(p[2] for p in problems))
