@@ -232,6 +232,16 @@ _CATALOGUE: dict[str, Entry] = {
         "{file!r} sheet choices row {row} column {column}: {value!r} is not a valid value for {target}; "
         "use one of {known}.",
     ),
+    "form.version_unchanged": Entry(
+        "「{file}」settings 表第 {row} 行「{column}」列：表单内容已改动，但版本号「{version}」与已收过答卷的版本相同。"
+        "请把版本号改为新的值（如 {suggest}），旧答卷会保留原来的版本。",
+        "{file!r} sheet settings row {row} column {column}: the form changed but its version {version!r} did "
+        "not; set a new version (e.g. {suggest}).",
+    ),
+    "form.bad_instance": Entry(
+        "表单编号「{value}」无效，请刷新页面后重新填写。",
+        "Invalid instance ID {value!r}; reload the page.",
+    ),
     "form.unknown_form": Entry(
         "没有名为「{key}」的表单。可用的表单：{known}。",
         "There is no form called {key!r}. Known forms: {known}.",
@@ -274,6 +284,24 @@ _CATALOGUE: dict[str, Entry] = {
     "form.repeat_item": Entry(
         "{repeat}第 {index} 条：{detail}",
         "{repeat} item {index}: {detail}",
+    ),
+    "case.not_found": Entry("找不到信访事项 {case}。", "No case {case}."),
+    "case.action_not_allowed": Entry(
+        "事项 {case_no} 当前状态为「{status}」，不能「{action}」。现在可以：{allowed}。",
+        "Case {case_no} is {status}: {action} is not allowed now. Allowed: {allowed}.",
+    ),
+    "case.missing_detail": Entry("「{action}」需要填写{field}。", "{action} needs {field}."),
+    "case.date_before": Entry(
+        "{action}日期 {on} 早于{what}（{ref}）。请核对日期。",
+        "The {action} date {on} is before the {what} ({ref}).",
+    ),
+    "case.window_passed": Entry(
+        "{action}应在收到答复（{ref}）后 {days} 日内提出，截止 {deadline}；{on} 已超过期限（《信访工作条例》{article}）。",
+        "{action} must be requested within {days} days of the reply of {ref} (by {deadline}); {on} is too late.",
+    ),
+    "case.extension_too_long": Entry(
+        "延期天数应为 1 到 {max} 日（《信访工作条例》第三十四条），填写的是「{days}」。",
+        "An extension must be 1 to {max} days; got {days!r}.",
     ),
     # -- command line -----------------------------------------------------------------------------
     "cli.demo_not_empty": Entry(
