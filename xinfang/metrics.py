@@ -1,19 +1,260 @@
-"""KPI formulas (DESIGN.md §5): each figure is defined here once, with its numerator and denominator.
+"""KPI formulas (DESIGN.md §5): each figure is defined once, with its numerator and denominator.
 
-So far: the headline counts shown on both servers' start pages. Later issues add the rates.
+The definitions are data (data/kpis.yaml): a rate is numerator ÷ denominator, each a list of
+conditions over cases, and the conditions are the small vocabulary in ``CONDITIONS`` below. Every
+figure names its period; ``kpi_table`` groups by unit, branch, month or quarter. pandas is imported
+inside the functions that need it, so a form kernel that only shows counts never loads it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
 
+import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from xinfang import vocab
-from xinfang.storage.models import Activity, Case, OrgUnit, Submission
+from xinfang import deadlines, vocab
+from xinfang.config import settings
+from xinfang.errors import DataFileError
+from xinfang.storage.models import Activity, Case, CaseEvent, FollowUpPlan, OrgUnit, RiskItem, Submission
 
 VISIT_KINDS = ("下访座谈", "牢骚会", "定期走访", "重点摸排")
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date  # inclusive
+    label: str
+
+    @classmethod
+    def quarter(cls, year: int, q: int) -> Period:
+        start = dt.date(year, 3 * q - 2, 1)
+        end = (dt.date(year + (q == 4), (3 * q) % 12 + 1, 1)) - dt.timedelta(days=1)
+        return cls(start, end, f"{year}年第{'一二三四'[q - 1]}季度")
+
+    @classmethod
+    def month(cls, year: int, m: int) -> Period:
+        end = dt.date(year + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
+        return cls(dt.date(year, m, 1), end, f"{year}年{m}月")
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        return cls(dt.date(year, 1, 1), dt.date(year, 12, 31), f"{year}年")
+
+    @classmethod
+    def containing(cls, day: dt.date) -> Period:
+        return cls.quarter(day.year, (day.month - 1) // 3 + 1)
+
+
+@cache
+def definitions() -> dict:
+    path = settings().data_dir / "kpis.yaml"
+    if not path.exists():
+        raise DataFileError("data.file_missing", file=str(path))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for name, spec in data.get("rates", {}).items():
+        for part in ("numerator", "denominator"):
+            for cond in spec[part]:
+                _check_condition(path, name, cond)
+    for name, conds in data.get("case_counts", {}).items():
+        for cond in conds:
+            _check_condition(path, name, cond)
+    return data
+
+
+def _check_condition(path, kpi: str, cond) -> None:
+    key = cond if isinstance(cond, str) else next(iter(cond))
+    if key not in CONDITIONS and key != "any_of":
+        raise DataFileError("data.file_invalid", file=str(path), line=0, problem=f"指标「{kpi}」用了未知条件「{key}」",
+                            fix="只使用 " + "、".join(CONDITIONS) + " 或 any_of",
+                            problem_en=f"KPI {kpi!r} uses unknown condition {key!r}")
+    if key == "any_of":
+        for sub in cond["any_of"]:
+            _check_condition(path, kpi, sub)
+
+
+# -- the case frame and the conditions over it ----------------------------------------------------
+
+
+def case_frame(session: Session, until: dt.date | None = None):
+    """One row per case with what the KPI conditions need (pandas DataFrame)."""
+    import pandas as pd
+
+    branch = select(OrgUnit.id.label("uid"), OrgUnit.name.label("unit"), OrgUnit.branch_id).subquery()
+    branch_names = dict(session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == "党支部")).all())
+    notified = (select(CaseEvent.case_id, func.min(CaseEvent.happened_on).label("notified_on"))
+                .where(CaseEvent.kind == "告知").group_by(CaseEvent.case_id).subquery())
+    q = (select(Case.id, Case.case_no, Case.received_on, Case.accepted_on, Case.closed_on, Case.due_on, Case.status,
+                Case.outcome, Case.satisfaction, Case.repeat_of_id, Case.escalated, Case.is_group, Case.people_count,
+                Case.intake_mode, Case.channel, Case.category, branch.c.unit, branch.c.branch_id, notified.c.notified_on)
+         .outerjoin(branch, branch.c.uid == Case.unit_id)
+         .outerjoin(notified, notified.c.case_id == Case.id))
+    if until is not None:
+        q = q.where(Case.received_on <= until)
+    frame = pd.DataFrame(session.execute(q).all(), columns=[
+        "id", "case_no", "received_on", "accepted_on", "closed_on", "due_on", "status", "outcome", "satisfaction",
+        "repeat_of_id", "escalated", "is_group", "people_count", "intake_mode", "channel", "category", "unit",
+        "branch_id", "notified_on"])
+    for col in ("received_on", "accepted_on", "closed_on", "due_on", "notified_on"):
+        frame[col] = pd.to_datetime(frame[col])
+    frame["branch"] = frame["branch_id"].map(branch_names).astype(object)
+    frame["unit"] = frame["unit"].fillna("（未指定单位）")
+    frame["branch"] = frame["branch"].fillna("（未指定支部）")
+    notify_days = deadlines.period_days("notify")
+    frame["notice_due"] = pd.to_datetime([deadlines.add_period(d.date(), notify_days) for d in frame["received_on"]])
+    return frame
+
+
+def _in(col: str) -> Callable:
+    def cond(f, period: Period):
+        return f[col].notna() & (f[col] >= _ts(period.start)) & (f[col] <= _ts(period.end))
+    return cond
+
+
+def _ts(day: dt.date):
+    import pandas as pd
+
+    return pd.Timestamp(day)
+
+
+CONDITIONS: dict[str, Callable] = {
+    "registered_in_period": _in("received_on"),
+    "accepted_in_period": _in("accepted_on"),
+    "closed_in_period": lambda f, p: _in("closed_on")(f, p) & (f["status"] == "办结"),
+    "notified_on_time": lambda f, p: f["notified_on"].notna() & (f["notified_on"] <= f["notice_due"]),
+    "closed_on_time": lambda f, p: f["closed_on"].notna() & f["due_on"].notna() & (f["closed_on"] <= f["due_on"]),
+    "rated": lambda f, p: f["satisfaction"].isin(["满意", "基本满意", "不满意"]),
+    "repeat": lambda f, p: f["repeat_of_id"].notna(),
+    "escalated": lambda f, p: f["escalated"].astype(bool),
+    "group": lambda f, p: f["is_group"].astype(bool),
+    "outcome_in": None,  # parametrised, see _mask
+    "satisfaction_in": None,
+}
+
+
+def _mask(frame, period: Period, conds: list):
+    import pandas as pd
+
+    mask = pd.Series(True, index=frame.index)
+    for cond in conds:
+        if isinstance(cond, str):
+            mask &= CONDITIONS[cond](frame, period)
+        elif "any_of" in cond:
+            anym = pd.Series(False, index=frame.index)
+            for sub in cond["any_of"]:
+                anym |= _mask(frame, period, [sub])
+            mask &= anym
+        elif "outcome_in" in cond:
+            mask &= frame["outcome"].isin(cond["outcome_in"])
+        elif "satisfaction_in" in cond:
+            mask &= frame["satisfaction"].isin(cond["satisfaction_in"])
+    return mask
+
+
+@dataclass(frozen=True)
+class Rate:
+    name: str
+    numerator: int
+    denominator: int
+    period: str
+    scope: str
+    help: str
+
+    @property
+    def value(self) -> float | None:
+        return None if self.denominator == 0 else self.numerator / self.denominator
+
+    def text(self) -> str:
+        return "—" if self.value is None else f"{self.value:.1%}"
+
+
+def rate(frame, name: str, period: Period, scope: str = "全矿") -> Rate:
+    spec = definitions()["rates"][name]
+    num = int(_mask(frame, period, spec["numerator"]).sum())
+    den = int(_mask(frame, period, spec["denominator"]).sum())
+    return Rate(name, num, den, period.label, scope, spec.get("help", ""))
+
+
+def case_count(frame, name: str, period: Period) -> int:
+    return int(_mask(frame, period, definitions()["case_counts"][name]).sum())
+
+
+def activity_counts(session: Session, period: Period, unit_ids: list[int] | None = None) -> dict[str, int]:
+    out = {}
+    for name, spec in definitions()["activity_counts"].items():
+        measure = {"events": func.count(), "participants": func.coalesce(func.sum(Activity.participants), 0),
+                   "sessions": func.coalesce(func.sum(Activity.sessions), 0)}[spec["measure"]]
+        q = select(measure).where(Activity.kind.in_(spec["kinds"])).where(
+            Activity.held_on.between(period.start, period.end))
+        if "audience" in spec:
+            q = q.where(Activity.audience == spec["audience"])
+        if unit_ids is not None:
+            q = q.where(Activity.unit_id.in_(unit_ids))
+        out[name] = int(session.scalar(q) or 0)
+    return out
+
+
+def kpi_table(frame, period: Period, by: str | None = None):
+    """Every rate and case count for ``period``, overall or grouped by 'unit', 'branch', 'month' or
+    'quarter'; each rate with its numerator and denominator columns."""
+    import pandas as pd
+
+    defs = definitions()
+    if by is None:
+        groups = [("全矿", frame)]
+    elif by in ("unit", "branch"):
+        groups = list(frame.groupby(by, sort=True))
+    elif by in ("month", "quarter"):
+        # group by the month/quarter of the event each condition looks at: evaluate per sub-period
+        subs = _sub_periods(period, by)
+        rows = []
+        for sub in subs:
+            rows.append(_row(frame, sub, sub.label, defs))
+        return pd.DataFrame(rows).set_index("范围")
+    else:
+        raise ValueError(by)
+    rows = [_row(g, period, str(name), defs) for name, g in groups]
+    return pd.DataFrame(rows).set_index("范围")
+
+
+def _row(frame, period: Period, scope: str, defs: dict) -> dict:
+    row: dict = {"范围": scope, "期间": period.label}
+    for name in defs["case_counts"]:
+        row[name] = case_count(frame, name, period)
+    for name in defs["rates"]:
+        r = rate(frame, name, period, scope)
+        row[f"{name}_分子"] = r.numerator
+        row[f"{name}_分母"] = r.denominator
+        row[name] = r.value
+    return row
+
+
+def _sub_periods(period: Period, by: str) -> list[Period]:
+    out = []
+    day = period.start
+    while day <= period.end:
+        sub = Period.month(day.year, day.month) if by == "month" else Period.containing(day)
+        out.append(Period(max(sub.start, period.start), min(sub.end, period.end), sub.label))
+        day = sub.end + dt.timedelta(days=1)
+    return out
+
+
+def overdue(frame, today: dt.date):
+    """Open cases past their handling deadline."""
+    open_statuses = vocab.terms("open_statuses")
+    return frame[frame["status"].isin(open_statuses) & frame["due_on"].notna() & (frame["due_on"] < _ts(today))]
+
+
+def due_soon(frame, today: dt.date, within_days: int = 7):
+    open_statuses = vocab.terms("open_statuses")
+    soon = _ts(today + dt.timedelta(days=within_days))
+    return frame[frame["status"].isin(open_statuses) & frame["due_on"].notna() & (frame["due_on"] >= _ts(today))
+                 & (frame["due_on"] <= soon)]
 
 
 def headline_counts(session: Session, today: dt.date | None = None) -> dict[str, int]:
@@ -35,3 +276,11 @@ def headline_counts(session: Session, today: dt.date | None = None) -> dict[str,
                                 .where(Case.due_on < today)) or 0,
         "问卷答卷": session.scalar(select(func.count()).select_from(Submission)) or 0,
     }
+
+
+def followup_coverage(session: Session) -> Rate:
+    """一人一策 coverage: people with an active plan ÷ people flagged in the risk ledger (在控)."""
+    plans = session.scalar(select(func.count()).select_from(FollowUpPlan).where(FollowUpPlan.status == "跟进中")) or 0
+    flagged = session.scalar(select(func.coalesce(func.sum(RiskItem.people_count), 0))
+                             .where(RiskItem.status == "在控")) or 0
+    return Rate("一人一策覆盖率", int(plans), int(flagged), "当前", "全矿", "跟进中的一人一策人数 ÷ 在控不稳定因素涉及人数")
