@@ -303,6 +303,18 @@ _CATALOGUE: dict[str, Entry] = {
         "延期天数应为 1 到 {max} 日（《信访工作条例》第三十四条），填写的是「{days}」。",
         "An extension must be 1 to {max} days; got {days!r}.",
     ),
+    "lookup.bad_code": Entry(
+        "查询码应为 12 位字母和数字（如 ABCD-EFGH-JKMN）。请核对后重新输入。",
+        "A query code has 12 letters and digits (e.g. ABCD-EFGH-JKMN).",
+    ),
+    "lookup.not_found": Entry(
+        "没有找到这个查询码对应的事项。请核对查询码（不区分大小写，可省略短横线）。",
+        "No case has this query code. Check the code.",
+    ),
+    "lookup.throttled": Entry(
+        "查询过于频繁，请一分钟后再试。",
+        "Too many lookups; try again in a minute.",
+    ),
     # -- command line -----------------------------------------------------------------------------
     "cli.demo_not_empty": Entry(
         "数据库 {where} 里已有 {cases} 件信访事项，未生成演示数据。如要重建，请加 --replace。",

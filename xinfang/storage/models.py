@@ -267,4 +267,12 @@ class AuditLog(Base):
     reason: Mapped[str | None] = mapped_column(Text)
 
 
+class LookupThrottle(Base):
+    """Failed 查询码 lookups per minute, for the whole forms server: no address, no code, no person."""
+
+    __tablename__ = "lookup_throttle"
+    minute: Mapped[dt.datetime] = mapped_column(DateTime, primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
 Index("ix_case_unit_received", Case.unit_id, Case.received_on)
