@@ -46,10 +46,35 @@ def _counts_page(title: str, subtitle: str) -> w.VBox:
     return w.VBox([_header(title, subtitle), body])
 
 
+def _query() -> dict[str, str]:
+    """The page's query string (Voila puts the request's in the environment)."""
+    import os
+    from urllib.parse import parse_qs
+
+    return {k: v[0] for k, v in parse_qs(os.environ.get("QUERY_STRING", "")).items()}
+
+
+FORMS_MENU = [("lookup", "查询办理进度", "凭登记时拿到的查询码，查看您反映事项的办理进度和答复。")]
+
+
+def _menu(items: list[tuple[str, str, str]]) -> w.HTML:
+    links = "".join(
+        f'<li style="margin:10px 0"><a data-testid="menu-{html.escape(key)}" href="?page={html.escape(key)}" '
+        f'style="font-size:18px">{html.escape(title)}</a><div style="color:#57606a">{html.escape(hint)}</div></li>'
+        for key, title, hint in items)
+    return w.HTML(f'<ul style="list-style:none;padding:0">{links}</ul>')
+
+
 def forms_home() -> None:
-    """Start page of the forms server."""
+    """Entry of the forms server: a menu, or the page named by ?page=."""
     _wait_for_request()
-    display(_counts_page("信访工作簿 · 表单服务", "问卷填写、诉求登记、查询码查询（即将开放）。当前数据概况："))
+    page = _query().get("page", "")
+    if page == "lookup":
+        from widgets.progress_lookup import ProgressLookup
+
+        display(w.VBox([_header("查询办理进度", "信访工作簿 · 表单服务"), ProgressLookup()]))
+        return
+    display(w.VBox([_header("信访工作簿 · 表单服务", "请选择要办理的事项："), _menu(FORMS_MENU)]))
 
 
 def office_home() -> None:

@@ -154,13 +154,17 @@ _CATALOGUE: dict[str, Entry] = {
         "已标注的事项只有 {n} 件，训练{what}至少需要 {need} 件（且至少两个类别）。请继续标注，够数后再训练。",
         "Only {n} labelled cases; training the {what_en} needs at least {need} (and at least two classes).",
     ),
+    "text.theme_needs_name": Entry(
+        "新类别需要一个名称。请用 name= 给出名称（如「通勤与交通」），或用 code= 指明要并入的已有类别。",
+        "A new topic needs a name: pass name=, or code= to add the words to an existing topic.",
+    ),
     "text.not_fitted": Entry(
         "{what}还没有训练。请先用已标注的事项调用 fit()。",
         "The {what_en} has not been trained yet. Call fit() with labelled cases first.",
     ),
     "text.unknown_topic": Entry(
-        "主题代码「{code}」不在分类表「{file}」中。请先在分类表里添加该类别，或改用已有代码：{known}。",
-        "Topic code {code!r} is not in the taxonomy {file!r}. Known codes: {known}.",
+        "主题代码「{topic}」不在分类表「{file}」中。请先在分类表里添加该类别，或改用已有代码：{known}。",
+        "Topic code {topic!r} is not in the taxonomy {file!r}. Known codes: {known}.",
     ),
     # -- privacy ----------------------------------------------------------------------------------
     "privacy.not_numeric": Entry(
@@ -314,6 +318,14 @@ _CATALOGUE: dict[str, Entry] = {
     "lookup.throttled": Entry(
         "查询过于频繁，请一分钟后再试。",
         "Too many lookups; try again in a minute.",
+    ),
+    "vault.reason_required": Entry(
+        "查看信访人身份须写明查看人和理由（将记入审计日志）。",
+        "Reading a petitioner's identity needs who and why (it is audit-logged).",
+    ),
+    "case.no_reply_yet": Entry(
+        "事项 {case_no} 还没有答复，不能生成处理意见书。请先办理「答复」。",
+        "Case {case_no} has no reply yet: no decision letter can be drafted.",
     ),
     # -- command line -----------------------------------------------------------------------------
     "cli.demo_not_empty": Entry(

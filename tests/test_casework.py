@@ -1,0 +1,84 @@
+"""Office case handling: lists with deadlines, the case page's data, letters, audited identity."""
+
+import datetime as dt
+import io
+
+import pytest
+from docx import Document
+
+from xinfang import casework, vault
+from xinfang.cases import NewCase, register_case
+from xinfang.errors import ValidationError
+from xinfang.storage import db
+from xinfang.storage.models import OrgUnit
+
+D = dt.date
+
+
+@pytest.fixture
+def named_case(use_db):
+    with db.session() as s:
+        s.add(OrgUnit(name="更新队", kind="区队", headcount=68))
+        s.flush()
+        return register_case(s, NewCase(text="我觉得队里的精益奖金分配差距比较大", received_on=D(2026, 9, 1),
+                                        channel="下访收集", intake_mode="实名", unit="更新队",
+                                        identity={"name": "赵铁柱", "staff_no": "DS10001"})).case_id
+
+
+def _text(letter_bytes: bytes) -> str:
+    return "\n".join(p.text for p in Document(io.BytesIO(letter_bytes)).paragraphs)
+
+
+def test_case_through_office_functions_and_decision_letter(named_case):
+    detail = casework.case_detail(named_case, today=D(2026, 9, 2))
+    assert detail["allowed"] == ["受理", "不予受理", "告知", "转送"]
+    assert detail["notice_due"] == D(2026, 9, 16)
+    assert "赵铁柱" not in repr(detail)
+    casework.act(named_case, "受理", on=D(2026, 9, 2), actor="李干事")
+    casework.act(named_case, "告知", on=D(2026, 9, 3), actor="李干事")
+    casework.act(named_case, "答复", on=D(2026, 9, 25), actor="李干事", note="按新办法重新核算",
+                 outcome="支持", facts="二次分配未公示", basis="《精益奖金分配办法》第五条")
+    letter = casework.letter(named_case, "decision", actor="李干事")
+    text = _text(letter.to_docx())
+    for part in ("信访事项处理意见书", "赵铁柱同志", "精益奖金分配差距比较大", "二次分配未公示", "支持。按新办法重新核算",
+                 "2026年10月26日", "第三十五条"):  # 09-25 + 30 = 10-25, a Sunday → 10-26
+        assert part in text, part
+    with db.session() as s:
+        log = vault.audit_entries(s)
+    assert [(e.actor, e.action, e.reason) for e in log] == [("李干事", "查看身份", "起草处理意见书")]
+
+
+def test_notice_letter_for_anonymous_case_reads_no_identity(use_db):
+    with db.session() as s:
+        cid = register_case(s, NewCase(text="<b>排班</b>不均衡", received_on=D(2026, 9, 1), channel="意见箱",
+                                       intake_mode="匿名")).case_id
+    casework.act(cid, "受理", on=D(2026, 9, 2), actor="王干事")
+    letter = casework.letter(cid, "notice", actor="王干事", today=D(2026, 9, 3))
+    assert "信访人（凭查询码查阅）" in _text(letter.to_docx())
+    assert "60 日内办结" in letter.to_html()
+    with db.session() as s:
+        assert [e.reason for e in vault.audit_entries(s)] == []
+
+
+def test_decision_letter_before_reply__error(named_case):
+    with pytest.raises(ValidationError) as info:
+        casework.letter(named_case, "decision", actor="李干事")
+    assert info.value.code == "case.no_reply_yet"
+
+
+def test_reading_identity_needs_a_reason__error(named_case):
+    with pytest.raises(ValidationError) as info, db.session() as s:
+        vault.read_identity(s, named_case, actor="李干事", reason=" ")
+    assert info.value.code == "vault.reason_required"
+    with db.session() as s:
+        assert vault.audit_entries(s) == []
+
+
+def test_list_cases_filters_and_deadlines(named_case):
+    casework.act(named_case, "受理", on=D(2026, 9, 2), actor="李干事")
+    rows, total = casework.list_cases(due="overdue", today=D(2026, 11, 20))
+    assert total == 1 and rows[0]["days_left"] < 0  # due 2026-11-02
+    assert casework.list_cases(due="overdue", today=D(2026, 10, 1))[1] == 0
+    assert casework.list_cases(due="soon", today=D(2026, 10, 28))[1] == 1
+    assert casework.list_cases(unit="更新队", search="精益")[1] == 1
+    assert casework.list_cases(status="办结")[1] == 0
