@@ -21,3 +21,57 @@ def test_progress_lookup_shows_status_and_escapes(use_db):
     view.code.value = "ZZZZ-ZZZZ-ZZZZ"
     view.button.click()
     assert "没有找到" in view.result.value
+
+
+def _case(text="劳保<b>用品</b>发放不及时", mode="匿名"):
+    from xinfang.storage.models import OrgUnit, User
+
+    with db.session() as s:
+        s.add(OrgUnit(name="更新队", kind="区队", headcount=68))
+        s.add(User(username="ganbu1", display_name="李干事", role="信访干部"))
+        s.flush()
+        return register_case(s, NewCase(text=text, received_on=dt.date.today() - dt.timedelta(days=3),
+                                        channel="来访", intake_mode=mode, unit="更新队")).case_id
+
+
+def test_case_page_applies_actions_and_drafts_letters(use_db):
+    from widgets.case_page import CasePage
+
+    page = CasePage(_case())
+    assert "劳保&lt;b&gt;用品&lt;/b&gt;" in page.info.value
+    assert [b.description for b in page.actions.children] == ["受理", "不予受理", "告知", "转送"]
+    page.actions.children[0].click()  # 受理
+    page.form.children[-1].children[0].click()  # 确定
+    assert 'data-testid="case-status">已受理<' in page.info.value
+    reply = next(b for b in page.actions.children if b.description == "答复")
+    reply.click()
+    form = {type(c).__name__ + ":" + getattr(c, "description", ""): c for c in page.form.children}
+    form["Dropdown:处理结果"].value = "解释说明"
+    form["Textarea:处理意见"].value = "已向职工说明发放周期"
+    page.form.children[-1].children[0].click()
+    assert 'data-testid="case-status">已答复<' in page.info.value
+    page.docs.children[1].click()  # 生成处理意见书
+    assert 'data-testid="download"' in page.letter.value and "解释说明。已向职工说明发放周期" in page.letter.value
+
+
+def test_case_page_shows_refusal_message(use_db):
+    from widgets.case_page import CasePage
+
+    page = CasePage(_case())
+    page.actions.children[1].click()  # 不予受理, reason left empty
+    page.form.children[-1].children[0].click()
+    assert "「不予受理」需要填写理由" in page.message.value
+    assert 'data-testid="case-status">登记<' in page.info.value
+
+
+def test_case_list_filters(use_db):
+    from widgets.case_list import CaseList
+
+    _case()
+    view = CaseList()
+    assert "共 1 件" in view.table.value
+    view.status.value = "办结"
+    assert "共 0 件" in view.table.value
+    view.status.value = "全部"
+    view.search.value = "劳保"
+    assert "共 1 件" in view.table.value and "&lt;b&gt;" in view.table.value

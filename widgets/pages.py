@@ -57,9 +57,9 @@ def _query() -> dict[str, str]:
 FORMS_MENU = [("lookup", "查询办理进度", "凭登记时拿到的查询码，查看您反映事项的办理进度和答复。")]
 
 
-def _menu(items: list[tuple[str, str, str]]) -> w.HTML:
+def _menu(items: list[tuple[str, str, str]], suffix: str = "") -> w.HTML:
     links = "".join(
-        f'<li style="margin:10px 0"><a data-testid="menu-{html.escape(key)}" href="?page={html.escape(key)}" '
+        f'<li style="margin:10px 0"><a data-testid="menu-{html.escape(key)}" href="?page={html.escape(key)}{html.escape(suffix)}" '
         f'style="font-size:18px">{html.escape(title)}</a><div style="color:#57606a">{html.escape(hint)}</div></li>'
         for key, title, hint in items)
     return w.HTML(f'<ul style="list-style:none;padding:0">{links}</ul>')
@@ -77,7 +77,24 @@ def forms_home() -> None:
     display(w.VBox([_header("信访工作簿 · 表单服务", "请选择要办理的事项："), _menu(FORMS_MENU)]))
 
 
+OFFICE_MENU = [("cases", "案件办理", "信访事项列表：按状态、单位、期限筛选，进入事项办理和生成文书。")]
+
+
 def office_home() -> None:
-    """Start page of the office server."""
+    """Entry of the office server: the overview and menu, or the page named by ?page=."""
     _wait_for_request()
-    display(_counts_page("信访工作簿 · 办公服务", "案件办理、看板与报告（即将开放）。当前数据概况："))
+    query = _query()
+    token = query.get("token")
+    suffix = f"&token={token}" if token else ""
+    page = query.get("page", "")
+    if page == "cases":
+        from widgets.case_list import CaseList
+
+        display(w.VBox([_header("案件办理", "信访工作簿 · 办公服务"), CaseList(link=f"?page=case{suffix}")]))
+    elif page == "case" and query.get("id", "").isdigit():
+        from widgets.case_page import CasePage
+
+        back = w.HTML(f'<a href="?page=cases{suffix}">← 返回案件列表</a>')
+        display(w.VBox([back, CasePage(int(query["id"]))]))
+    else:
+        display(w.VBox([_counts_page("信访工作簿 · 办公服务", "当前数据概况："), _menu(OFFICE_MENU, suffix)]))

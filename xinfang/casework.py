@@ -23,6 +23,15 @@ def units() -> list[str]:
         return list(s.scalars(select(OrgUnit.name).where(OrgUnit.kind.not_in(["党支部", "矿"])).order_by(OrgUnit.id)))
 
 
+def staff_names() -> list[str]:
+    """Names of office staff who handle cases (经办人)."""
+    from xinfang.storage.models import User
+
+    with db.session() as s:
+        return list(s.scalars(select(User.display_name).where(User.role.in_(["信访干部", "主任"]), User.active)
+                              .order_by(User.id)))
+
+
 def list_cases(*, status: str | None = None, unit: str | None = None, due: str | None = None,
                search: str | None = None, today: dt.date | None = None, limit: int = LIST_LIMIT) -> tuple[list[dict], int]:
     """Cases matching the filters, most urgent first, and how many match in all.

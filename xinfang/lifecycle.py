@@ -24,7 +24,8 @@ from xinfang.storage.models import Case, CaseEvent
 # Which detail each 'needs' entry names, in words users read.
 DETAIL_LABELS = {
     "reason": "理由", "to_whom": "交办或转送单位", "days": "延期天数", "approved_by": "批准人",
-    "outcome": "处理结果", "satisfaction": "满意度",
+    "outcome": "处理结果", "satisfaction": "满意度", "facts": "查明事实", "basis": "处理依据", "stage": "阶段",
+    "channel": "渠道",
 }
 
 

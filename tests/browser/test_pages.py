@@ -1,11 +1,16 @@
-"""Both served pages show the demo counts, stay on this machine, and the office page needs its token."""
+"""The served pages in Chromium: counts, the 查询码 page, a case from 登记 to 办结 with its 处理意见书;
+nothing fetched from outside the machine; the office needs its token; logs hold no client address."""
 
+import datetime as dt
+import io
 import re
 
 import pytest
+from docx import Document
 from playwright.sync_api import expect
 
 from xinfang import metrics
+from xinfang.cases import NewCase, register_case
 from xinfang.storage import db
 
 from .conftest import screenshot
@@ -13,54 +18,114 @@ from .conftest import screenshot
 pytestmark = pytest.mark.browser
 
 
-def expected_counts(demo_db):
-    eng = db.make_engine(demo_db)
-    with db.session(eng) as s:
-        counts = metrics.headline_counts(s)
-    eng.dispose()
-    return {k: str(v) for k, v in counts.items()}
+def _session(demo_db):
+    return db.session(db.make_engine(demo_db))
 
 
-def shown_counts(page):
+@pytest.fixture(scope="module")
+def fresh_case(demo_db):
+    with _session(demo_db) as s:
+        reg = register_case(s, NewCase(text="我觉得队里的精益奖金分配差距比较大，<script>alert('x')</script>",
+                                       received_on=dt.date.today() - dt.timedelta(days=2), channel="下访收集",
+                                       intake_mode="实名", unit="更新队", identity={"name": "赵铁柱"}))
+    return reg
+
+
+def test_office_overview_shows_the_library_counts(servers, page, demo_db):
+    page.goto(f"{servers['office']}?token={servers['token']}")
     cards = page.locator("[data-testid=count]")
     expect(cards.first).to_be_visible(timeout=60_000)
-    return {c.get_attribute("data-label"): c.locator("[data-testid=count-value]").inner_text()
-            for c in cards.all()}
-
-
-@pytest.mark.parametrize("which", ["forms", "office"])
-def test_page_shows_the_demo_counts_and_fetches_nothing_external(servers, page, demo_db, which):
-    url = servers[which] + (f"?token={servers['token']}" if which == "office" else "")
-    page.goto(url)
-    assert shown_counts(page) == expected_counts(demo_db)
-    expect(page.locator("[data-testid=page-title]")).to_contain_text("信访工作簿")
+    with _session(demo_db) as s:
+        expected = {k: str(v) for k, v in metrics.headline_counts(s).items()}
+    shown = {c.get_attribute("data-label"): c.locator("[data-testid=count-value]").inner_text() for c in cards.all()}
+    assert shown == expected
+    expect(page.locator("[data-testid=menu-cases]")).to_be_visible()
     page.wait_for_load_state("networkidle")
-    screenshot(page, f"foundation-{which}")
-    assert page.request_log.urls, "the request log recorded nothing"
-    assert page.request_log.external() == []
+    screenshot(page, "office-overview")
+    assert page.request_log.urls and page.request_log.external() == []
 
 
-def test_office_page_needs_the_token(servers, page):
+def test_office_needs_the_token(servers, page):
     page.goto(servers["office"])
     page.wait_for_load_state("networkidle")
     assert page.locator("[data-testid=count]").count() == 0
     assert page.request_log.external() == []
 
 
-def test_forms_page_at_phone_width(servers, browser):
+def test_case_from_registration_to_closure_with_decision_letter(servers, page, fresh_case, tmp_path):
+    page.goto(f"{servers['office']}?page=case&id={fresh_case.case_id}&token={servers['token']}")
+    status = page.locator("[data-testid=case-status]")
+    expect(status).to_have_text("登记", timeout=60_000)
+    expect(page.locator("[data-testid=case-text]")).to_contain_text("<script>alert('x')</script>")
+
+    def act(action, expected_status, fill=None):
+        page.locator("button.xf-action", has_text=re.compile(f"^{action}$")).click()
+        if fill:
+            fill()
+        page.locator("button.xf-confirm").click()
+        expect(page.locator("[data-testid=done]")).to_have_text(f"已办理：{action}")
+        expect(status).to_have_text(expected_status)
+
+    act("受理", "已受理")
+    act("告知", "已受理")
+    act("交办", "办理中", lambda: page.locator(".xf-detail-to_whom input").fill("更新队"))
+
+    def reply():
+        page.locator(".xf-detail-outcome select").select_option("支持")
+        page.locator(".xf-detail-facts textarea").fill("二次分配方案未经职工代表讨论")
+        page.locator(".xf-note textarea").fill("责成更新队重新公示二次分配方案")
+
+    act("答复", "已答复", reply)
+    act("回访", "已答复", lambda: page.locator(".xf-detail-satisfaction select").select_option("满意"))
+    act("办结", "办结")
+    assert page.locator("[data-testid=event]").count() == 7
+    page.locator("button.xf-doc-decision").click()
+    link = page.locator("[data-testid=download]")
+    expect(link).to_be_visible()
+    expect(page.locator("[data-testid=letter]")).to_contain_text("赵铁柱同志")
+    screenshot(page, "office-case-closed")
+    with page.expect_download() as info:
+        link.click()
+    path = tmp_path / "letter.docx"
+    info.value.save_as(path)
+    text = "\n".join(p.text for p in Document(io.BytesIO(path.read_bytes())).paragraphs)
+    assert "信访事项处理意见书" in text and "责成更新队重新公示二次分配方案" in text and "复查" in text
+    assert page.request_log.external() == []
+
+
+def test_refused_action_shows_the_rule(servers, page, demo_db):
+    with _session(demo_db) as s:
+        reg = register_case(s, NewCase(text="食堂饭菜太咸", received_on=dt.date.today(), channel="意见箱",
+                                       intake_mode="匿名"))
+    page.goto(f"{servers['office']}?page=case&id={reg.case_id}&token={servers['token']}")
+    page.locator("button.xf-action", has_text="不予受理").click()
+    page.locator("button.xf-confirm").click()
+    expect(page.locator("[data-testid=error]")).to_have_text("「不予受理」需要填写理由。")
+    expect(page.locator("[data-testid=case-status]")).to_have_text("登记")
+
+
+def test_lookup_page_at_phone_width(servers, browser, demo_db):
+    with _session(demo_db) as s:
+        register_case(s, NewCase(text="宿舍热水不稳定", received_on=dt.date.today(), channel="意见箱",
+                                 intake_mode="匿名", query_code="QRST-UVWX-YZ23"))
     context = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN", is_mobile=True)
     pg = context.new_page()
+    requests = []
+    pg.on("request", lambda r: requests.append(r.url))
     pg.goto(servers["forms"])
-    cards = pg.locator("[data-testid=count]")
-    expect(cards.first).to_be_visible(timeout=60_000)
+    pg.locator("[data-testid=menu-lookup]").click()
+    pg.locator(".xf-lookup-code input").fill("qrst-uvwx-yz23")
+    pg.locator("button.xf-lookup-button").click()
+    expect(pg.locator("[data-testid=progress-status]")).to_have_text("登记", timeout=60_000)
     assert pg.evaluate("document.documentElement.scrollWidth") <= 380
-    screenshot(pg, "foundation-forms-phone")
+    screenshot(pg, "forms-lookup-phone")
+    assert requests and all(re.match(r"^(https?://(127\.0\.0\.1|localhost)[:/]|data:|blob:)", u) for u in requests)
     context.close()
 
 
 def test_server_logs_hold_no_client_address(servers, page):
     page.goto(servers["forms"])
-    expect(page.locator("[data-testid=count]").first).to_be_visible(timeout=60_000)
+    expect(page.locator("[data-testid=menu-lookup]")).to_be_visible(timeout=60_000)
     log = (servers["run_dir"] / "forms.log").read_text(encoding="utf-8", errors="replace")
     assert "GET /" in log  # requests are logged …
     # … without the client's address: the only address left is the server's own banner URL.

@@ -8,6 +8,7 @@ notebook sources, which the servers must not expose.
 from __future__ import annotations
 
 import logging
+import re
 
 from xinfang.config import settings
 
@@ -24,8 +25,35 @@ def log_request(handler) -> None:
     log("%d %s %s %.1fms", status, request.method, request.path, 1000.0 * request.request_time())
 
 
+_ADDRESS = re.compile(
+    r"\b\d{1,3}(?:\.\d{1,3}){3}\b"  # IPv4
+    r"|[0-9a-fA-F:]*[0-9a-fA-F]::[0-9a-fA-F:]*|::[0-9a-fA-F]+\b|(?:[0-9a-fA-F]{1,4}:){4,7}[0-9a-fA-F]{1,4}"  # IPv6
+)
+_QUERY = re.compile(r"(/[^\s?()]*)\?[^\s()]*")
+
+
+class RedactAddresses(logging.Filter):
+    """Remove client addresses and query strings (查询码, tokens) from messages that other parts of the
+    server log, e.g. tornado's warnings '403 POST /path (ip): …'."""
+
+    def __init__(self, keep: str = ""):
+        super().__init__()
+        self.keep = keep
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.keep:
+            message = message.replace(self.keep, "\0")
+        message = _QUERY.sub(r"\1?…", _ADDRESS.sub("-", message))
+        record.msg, record.args = message.replace("\0", self.keep), None
+        return True
+
+
 def configure(c, which: str) -> None:
     cfg = settings()
+    banner = f"http://{cfg['host']}:{cfg[f'{which}_port']}"
+    for name in ("tornado.general", "tornado.access", "tornado.application", "Voila"):
+        logging.getLogger(name).addFilter(RedactAddresses(keep=banner))
     c.Voila.ip = str(cfg["host"])
     c.Voila.port = int(cfg[f"{which}_port"])
     c.Voila.open_browser = False
