@@ -130,3 +130,19 @@ def test_newer_database__error(tmp_path):
         assert_one_clear_line(r, "db.too_new", where=str(path), found="0099_from_the_future", known=head)
     with sqlite3.connect(path) as conn:
         assert conn.execute("select version_num from alembic_version").fetchone()[0] == "0099_from_the_future"
+
+
+def test_kpi_deadlines_retention_commands__ok(tmp_path):
+    url = f"sqlite:///{_migrated(tmp_path)}"
+    r = run("kpi", "--period", "2026", "--by", "branch", env={"XINFANG_DB_URL": url})
+    assert r.returncode == 0, r.stderr
+    assert "化解率" in r.stdout and "综采党支部" in r.stdout and "2026年" in r.stdout
+    assert run("deadlines", "overdue", env={"XINFANG_DB_URL": url}).stdout.startswith("已逾期：共 ")
+    r = run("retention", "--dry-run", env={"XINFANG_DB_URL": url})
+    assert r.returncode == 0 and "将删除" in r.stdout
+
+
+def test_bad_period__error(tmp_path):
+    url = f"sqlite:///{_migrated(tmp_path)}"
+    assert_one_clear_line(run("kpi", "--period", "2026Q5", env={"XINFANG_DB_URL": url}), "cli.bad_period",
+                          value="2026Q5")

@@ -106,6 +106,74 @@ def cmd_counts(args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_period(text: str | None):
+    """'2026Q3', '2026-10', '2026', or None for the current quarter."""
+    import re
+
+    from xinfang.metrics import Period
+
+    if not text:
+        return Period.containing(dt.date.today())
+    text = text.strip().upper()
+    if m := re.fullmatch(r"(\d{4})Q([1-4])", text):
+        return Period.quarter(int(m[1]), int(m[2]))
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
+        if 1 <= int(m[2]) <= 12:
+            return Period.month(int(m[1]), int(m[2]))
+    if re.fullmatch(r"\d{4}", text):
+        return Period.year(int(text))
+    raise XinfangError("cli.bad_period", value=text)
+
+
+def cmd_kpi(args: argparse.Namespace) -> int:
+    from xinfang import metrics
+    from xinfang.storage import db
+
+    period = parse_period(args.period)
+    db.check_schema()
+    with db.session() as s:
+        frame = metrics.case_frame(s)
+        table = metrics.kpi_table(frame, period, by=args.by)
+        acts = metrics.activity_counts(s, period) if args.by is None else None
+    rates = list(metrics.definitions()["rates"])
+    shown = table.copy()
+    for name in rates:
+        shown[name] = [f"{v:.1%}" if v == v and v is not None else "—" for v in table[name]]
+    if args.csv:
+        shown.to_csv(sys.stdout, encoding="utf-8")
+        return 0
+    _say(f"期间：{period.label}（{period.start} 至 {period.end}）")
+    cols = ["诉求数", "受理数", "办结数", *rates]
+    _say(shown[cols].to_string())
+    if acts:
+        _say("　".join(f"{k} {v}" for k, v in acts.items()))
+    return 0
+
+
+def cmd_deadlines(args: argparse.Namespace) -> int:
+    from xinfang import casework
+    from xinfang.storage import db
+
+    db.check_schema()
+    rows, total = casework.list_cases(due=args.which, limit=args.limit)
+    _say(f"{'已逾期' if args.which == 'overdue' else '7 日内到期'}：共 {total} 件")
+    for r in rows:
+        _say(f"{r['case_no']}\t{r['unit'] or ''}\t{r['status']}\t期限 {r['due_on']}\t{r['text'][:30]}")
+    return 0
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    from xinfang import retention
+    from xinfang.storage import db
+
+    db.check_schema()
+    with db.session() as s:
+        report = retention.apply_retention(s, dry_run=args.dry_run)
+    for line in report.lines():
+        _say(line)
+    return 0
+
+
 # -- servers ------------------------------------------------------------------------------------
 
 
@@ -235,6 +303,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("counts", help="打印主要数字")
     c.set_defaults(func=cmd_counts)
+
+    k = sub.add_parser("kpi", help="打印关键指标（化解率、按期办结率等），可按单位、支部、月、季度分组")
+    k.add_argument("--period", default=None, help="期间：2026Q3、2026-10 或 2026（默认本季度）")
+    k.add_argument("--by", choices=["unit", "branch", "month", "quarter"], default=None)
+    k.add_argument("--csv", action="store_true", help="以 CSV 输出")
+    k.set_defaults(func=cmd_kpi)
+
+    dl = sub.add_parser("deadlines", help="列出逾期或临期的信访事项")
+    dl.add_argument("which", choices=["overdue", "soon"])
+    dl.add_argument("--limit", type=int, default=50)
+    dl.set_defaults(func=cmd_deadlines)
+
+    r = sub.add_parser("retention", help="按保存期限删除过期的身份信息和问卷自由文字")
+    r.add_argument("--dry-run", action="store_true", help="只报告，不删除")
+    r.set_defaults(func=cmd_retention)
 
     s = sub.add_parser("serve", help="启动表单服务器和办公服务器")
     s.add_argument("--host", default=None, help="监听地址（默认 127.0.0.1；局域网服务时填本机地址或 0.0.0.0）")

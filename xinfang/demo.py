@@ -192,9 +192,14 @@ def _lifecycle(rng: random.Random, received: dt.date, anchor: dt.date, officer: 
     if rated and ev("回访", replied + dt.timedelta(days=rng.randint(2, 12)), "电话回访", satisfaction=satisfaction):
         fields["satisfaction"] = satisfaction
     if satisfaction == "不满意" and rng.random() < 0.25:
-        if ev("复查", replied + dt.timedelta(days=rng.randint(5, 28)), "信访人申请复查"):
-            fields["status"] = "复查中"
-            return fields, events
+        asked = replied + dt.timedelta(days=rng.randint(5, 28))
+        if ev("复查", asked, "信访人申请复查"):
+            fields.update(status="复查中", due_on=_due(asked, deadlines.period_days("review_decide")))
+            decided = asked + dt.timedelta(days=rng.randint(10, 35))
+            if not ev("答复", decided, "出具复查意见：维持原处理意见", outcome=outcome, stage="复查"):
+                return fields, events
+            fields["status"] = "已答复"
+            replied = decided
     if ev("办结", replied + dt.timedelta(days=rng.randint(0, 3))):
         fields.update(status="办结", closed_on=events[-1]["happened_on"])
     return fields, events
@@ -210,7 +215,7 @@ def _cases(session: Session, rng: random.Random, ids: dict[str, int], meetings, 
     channels = ["来信", "来访", "网上", "电话", "下访收集", "意见箱"]
     channel_w = [8, 22, 12, 14, 34, 10]
     span = (end - start).days
-    earlier: dict[tuple[str, str], list[int]] = {}
+    earlier: dict[tuple[str, str], list[tuple[int, dt.date]]] = {}
     meetings_by_unit: dict[int, list[tuple[int, dt.date]]] = {}
     for aid, day, uid in meetings:
         meetings_by_unit.setdefault(uid, []).append((aid, day))
@@ -236,34 +241,33 @@ def _cases(session: Session, rng: random.Random, ids: dict[str, int], meetings, 
                 source, received = aid, day
             mode = rng.choices(["实名", "保密", "匿名"], weights=[50, 20, 30])[0]
             group = rng.random() < 0.05
-            key = (unit, topic)
-            keys.append(key)
-            repeat_of = None
-            if rng.random() < 0.04 and earlier.get(key):
-                repeat_of = rng.choice(earlier[key])
+            keys.append((unit, topic))
             nature = {"suggestion": "建议意见"}.get(remark.kind, "检举控告" if topic == "C12" and rng.random() < .3
                                                    else "申诉求决")
             rows.append(NewCase(
                 text=remark.text, received_on=received, channel=channel, intake_mode=mode, unit=unit,
                 nature=nature, category=remark.topics[0] if remark.topics and rng.random() < 0.4 else None,
                 is_group=group, people_count=rng.randint(3, 30) if group else 1,
-                escalated=rng.random() < 0.02, source_activity_id=source, repeat_of_id=repeat_of,
+                escalated=rng.random() < 0.02, source_activity_id=source,
                 identity=_person(rng) if mode != "匿名" else None, actor=rng.choice(officers),
                 query_code=f"{rng.getrandbits(60):015X}"[-12:],
             ))
             plans.append(_lifecycle(rng, received, end, rng.choice(officers)))
         registered = register_cases(session, rows)
         updates, events = [], []
-        for reg, key, (fields, evs) in zip(registered, keys, plans, strict=True):
-            earlier.setdefault(key, []).append(reg.case_id)
-            updates.append({"cid": reg.case_id, "status": fields["status"],
+        for reg, key, row, (fields, evs) in zip(registered, keys, rows, plans, strict=True):
+            # some repeat an earlier demand of the same unit on the same topic (重复信访)
+            before = [cid for cid, day in earlier.get(key, []) if day < row.received_on]
+            repeat_of = rng.choice(before) if before and rng.random() < 0.06 else None
+            earlier.setdefault(key, []).append((reg.case_id, row.received_on))
+            updates.append({"cid": reg.case_id, "repeat_of_id": repeat_of, "status": fields["status"],
                             "accepted_on": fields.get("accepted_on"), "due_on": fields.get("due_on"),
                             "closed_on": fields.get("closed_on"), "outcome": fields.get("outcome"),
                             "satisfaction": fields.get("satisfaction", "未评价")})
             events.extend({"case_id": reg.case_id, **e} for e in evs)
         session.connection().execute(
             update(case_table).where(case_table.c.id == bindparam("cid")).values(
-                status=bindparam("status"), accepted_on=bindparam("accepted_on"), due_on=bindparam("due_on"),
+                repeat_of_id=bindparam("repeat_of_id"), status=bindparam("status"), accepted_on=bindparam("accepted_on"), due_on=bindparam("due_on"),
                 closed_on=bindparam("closed_on"), outcome=bindparam("outcome"),
                 satisfaction=bindparam("satisfaction")),
             updates,

@@ -332,6 +332,10 @@ _CATALOGUE: dict[str, Entry] = {
         "数据库 {where} 里已有 {cases} 件信访事项，未生成演示数据。如要重建，请加 --replace。",
         "The database {where} already holds {cases} cases; no demo data written. Use --replace to rebuild.",
     ),
+    "cli.bad_period": Entry(
+        "期间「{value}」无法识别。请写成 2026Q3（季度）、2026-10（月）或 2026（年）。",
+        "Unknown period {value!r}: use 2026Q3, 2026-10 or 2026.",
+    ),
     "cli.port_busy": Entry(
         "端口 {port} 已被占用。请用 --{which}-port 指定其他端口，或关闭占用它的程序。",
         "Port {port} is already in use. Choose another with --{which}-port.",
