@@ -75,3 +75,24 @@ def test_case_list_filters(use_db):
     view.status.value = "全部"
     view.search.value = "劳保"
     assert "共 1 件" in view.table.value and "&lt;b&gt;" in view.table.value
+
+
+def test_ledger_views_on_demo(demo_db, monkeypatch):
+    from widgets.ledger_views import PlanList, RiskLedger
+    from xinfang import config
+
+    monkeypatch.setenv("XINFANG_DB_URL", demo_db)
+    config.reset()
+    db.reset()
+    ledger = RiskLedger()
+    in_control = ledger.table.value.count('data-testid="risk-row"')
+    ledger.status.value = "全部"
+    assert ledger.table.value.count('data-testid="risk-row"') == 24 > in_control > 0
+    plans = PlanList().table.value
+    assert plans.count('data-testid="plan-row"') == 30
+    import sqlalchemy as sa
+
+    from xinfang.storage.models import PiiVault
+    with db.session() as s:
+        names = list(s.scalars(sa.select(PiiVault.name)))
+    assert not any(n in plans for n in names)

@@ -77,7 +77,11 @@ def forms_home() -> None:
     display(w.VBox([_header("信访工作簿 · 表单服务", "请选择要办理的事项："), _menu(FORMS_MENU)]))
 
 
-OFFICE_MENU = [("cases", "案件办理", "信访事项列表：按状态、单位、期限筛选，进入事项办理和生成文书。")]
+OFFICE_MENU = [
+    ("cases", "案件办理", "信访事项列表：按状态、单位、期限筛选，进入事项办理和生成文书。"),
+    ("risks", "不稳定因素排查台账", "在控的不稳定因素、化解措施和期限。"),
+    ("plans", "一人一策", "重点人员的帮扶计划和回访情况（不显示姓名）。"),
+]
 
 
 def office_home() -> None:
@@ -91,6 +95,11 @@ def office_home() -> None:
         from widgets.case_list import CaseList
 
         display(w.VBox([_header("案件办理", "信访工作簿 · 办公服务"), CaseList(link=f"?page=case{suffix}")]))
+    elif page in ("risks", "plans"):
+        from widgets.ledger_views import PlanList, RiskLedger
+
+        title, view = ("不稳定因素排查台账", RiskLedger()) if page == "risks" else ("一人一策", PlanList())
+        display(w.VBox([w.HTML(f'<a href="?{suffix.lstrip("&")}">← 返回首页</a>'), _header(title, "信访工作簿 · 办公服务"), view]))
     elif page == "case" and query.get("id", "").isdigit():
         from widgets.case_page import CasePage
 

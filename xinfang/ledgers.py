@@ -1,0 +1,75 @@
+"""The risk ledger (不稳定因素排查台账) and 一人一策 follow-up plans: lists and updates for the office.
+
+New entries come from the forms (不稳定因素排查登记, 一人一策回访记录) or from early warnings; these
+functions list them with their deadlines and record status changes. Names of people in a plan stay
+in the vault (xinfang.vault).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from xinfang import vocab
+from xinfang.errors import ValidationError
+from xinfang.storage import db
+from xinfang.storage.models import FollowUpPlan, FollowUpVisit, OrgUnit, RiskItem
+
+
+def list_risks(*, status: str | None = None, today: dt.date | None = None) -> list[dict]:
+    today = today or dt.date.today()
+    q = (select(RiskItem, OrgUnit.name).outerjoin(OrgUnit, OrgUnit.id == RiskItem.unit_id)
+         .order_by(RiskItem.status, RiskItem.deadline.is_(None), RiskItem.deadline))
+    if status:
+        q = q.where(RiskItem.status == status)
+    with db.session() as s:
+        return [{"id": r.id, "unit": unit, "issue": r.issue, "people_count": r.people_count, "level": r.level,
+                 "measures": r.measures, "owner": r.owner, "deadline": r.deadline, "status": r.status,
+                 "source": r.source, "found_on": r.found_on,
+                 "overdue": bool(r.deadline and r.deadline < today and r.status == "在控")}
+                for r, unit in s.execute(q)]
+
+
+def set_risk_status(risk_id: int, status: str) -> None:
+    if status not in vocab.terms("risk_statuses"):
+        raise ValidationError("case.bad_value", field="台账状态", value=status,
+                              problem="应为 " + "、".join(vocab.terms("risk_statuses")) + " 之一",
+                              problem_en="expected one of " + ", ".join(vocab.terms("risk_statuses")))
+    with db.session() as s:
+        item = s.get(RiskItem, risk_id)
+        if item is None:
+            raise ValidationError("case.not_found", case=risk_id)
+        item.status = status
+
+
+def list_plans(*, today: dt.date | None = None) -> list[dict]:
+    """一人一策 plans with their latest visit; the person is not named here."""
+    today = today or dt.date.today()
+    last = (select(FollowUpVisit.plan_id, func.max(FollowUpVisit.visited_on).label("last_visit"),
+                   func.count().label("visits")).group_by(FollowUpVisit.plan_id).subquery())
+    q = (select(FollowUpPlan, OrgUnit.name, last.c.last_visit, last.c.visits)
+         .outerjoin(OrgUnit, OrgUnit.id == FollowUpPlan.unit_id)
+         .outerjoin(last, last.c.plan_id == FollowUpPlan.id).order_by(FollowUpPlan.status, FollowUpPlan.id))
+    with db.session() as s:
+        return [{"id": p.id, "unit": unit, "concern": p.concern, "measures": p.measures, "owner": p.owner,
+                 "started_on": p.started_on, "status": p.status, "last_visit": lv, "visits": int(n or 0),
+                 "visit_due": p.status == "跟进中" and (lv or p.started_on) < today - dt.timedelta(days=30)}
+                for p, unit, lv, n in s.execute(q)]
+
+
+def add_visit(plan_id: int, *, visited_on: dt.date, visitor: str, mood: str, notes: str | None = None,
+              next_on: dt.date | None = None) -> None:
+    if mood not in vocab.terms("moods"):
+        raise ValidationError("case.bad_value", field="情绪状态", value=mood,
+                              problem="应为 " + "、".join(vocab.terms("moods")) + " 之一",
+                              problem_en="expected one of " + ", ".join(vocab.terms("moods")))
+    with db.session() as s:
+        plan = s.get(FollowUpPlan, plan_id)
+        if plan is None:
+            raise ValidationError("case.not_found", case=plan_id)
+        if visited_on < plan.started_on or visited_on > dt.date.today():
+            raise ValidationError("case.date_before", action="回访", on=visited_on.isoformat(),
+                                  what="一人一策开始日期", ref=plan.started_on.isoformat())
+        s.add(FollowUpVisit(plan_id=plan_id, visited_on=visited_on, visitor=visitor, mood=mood, notes=notes,
+                            next_on=next_on))
