@@ -27,3 +27,4 @@ def test_director_notebook_runs(path, demo_db, monkeypatch):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert any("诉求数" in json.dumps(o.get("data", {}), ensure_ascii=False) for o in outputs)
+    assert all(c.outputs for c in nb.cells if c.cell_type == "code"), "every cell shows something"
