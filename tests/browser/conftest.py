@@ -107,3 +107,12 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_db(demo_db, tmp_path_factory):
+    """The browser tests register cases: give them their own copy of the demo database."""
+    src = Path(demo_db.removeprefix("sqlite:///"))
+    dst = tmp_path_factory.mktemp("browser-demo") / "demo.db"
+    shutil.copyfile(src, dst)
+    return f"sqlite:///{dst}"
