@@ -133,6 +133,11 @@ _CATALOGUE: dict[str, Entry] = {
         "「{file}」第 {line} 行「{key}」：「{value}」不是有效的数值。请填写 {lo} 到 {hi} 之间的数。",
         "{file!r} line {line}, {key!r}: {value!r} is not a number from {lo} to {hi}.",
     ),
+    "vocab.bad_character": Entry(
+        "「{file}」第 {line} 行：词语「{value}」含有标点或空格「{char}」，分句时会被切开，无法匹配。请去掉标点或拆成两个词。",
+        "{file!r} line {line}: the word {value!r} contains the punctuation or space {char!r}, which splits "
+        "clauses; remove it or make two words.",
+    ),
     "vocab.dict_line": Entry(
         "「{file}」第 {line} 行：「{value}」格式不对。请写成「词语 词频 词性」（以空格分隔，词频为正整数，词频和词性可省略）。",
         "{file!r} line {line}: {value!r} is malformed; write 'word [frequency] [tag]' separated by spaces.",
@@ -245,6 +250,10 @@ _CATALOGUE: dict[str, Entry] = {
     "form.bad_instance": Entry(
         "表单编号「{value}」无效，请刷新页面后重新填写。",
         "Invalid instance ID {value!r}; reload the page.",
+    ),
+    "form.bad_default": Entry(
+        "「{file}」survey 表第 {row} 行「{column}」列：默认值「{value}」不合适（{detail}）。请改成该题允许的值，或清空。",
+        "{file!r} sheet survey row {row} column {column}: the default {value!r} is not allowed ({detail}).",
     ),
     "form.unknown_form": Entry(
         "没有名为「{key}」的表单。可用的表单：{known}。",
