@@ -95,6 +95,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_analyse(args: argparse.Namespace) -> int:
+    from xinfang import analysis
+    from xinfang.storage import db
+
+    db.check_schema()
+    started = time.perf_counter()
+    with db.session() as s:
+        n = analysis.refresh(s, progress=_progress)
+    _say(f"已分析 {n:,} 件（{time.perf_counter() - started:,.1f} 秒）；其余事项的分析结果已是最新。")
+    return 0
+
+
 def cmd_counts(args: argparse.Namespace) -> int:
     from xinfang import metrics
     from xinfang.storage import db
@@ -300,6 +312,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--replace", action="store_true", help="清空已有数据后重建")
     g.add_argument("--if-empty", action="store_true", help="数据库已有数据时什么也不做")
     m.set_defaults(func=cmd_demo)
+
+    a = sub.add_parser("analyse", help="分析尚未分析或词表已更新的事项（情感、话题），结果存入数据库")
+    a.set_defaults(func=cmd_analyse)
 
     c = sub.add_parser("counts", help="打印主要数字")
     c.set_defaults(func=cmd_counts)

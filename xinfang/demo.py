@@ -369,6 +369,9 @@ def build_demo(session: Session, *, cases: int = 1200, seed: int | None = None, 
     n_cases, n_events = _cases(session, rng, ids, meetings, start, anchor, cases, progress)
     n_subs = _questionnaire(session, rng, ids, start)
     risks, plans = _ledgers(session, rng, ids, start, anchor)
+    from xinfang import analysis
+
+    analysis.refresh(session)
     n_act = session.scalar(select(func.count()).select_from(Activity))
     return DemoSummary(units=len(ids), activities=n_act, cases=n_cases, events=n_events, submissions=n_subs,
                        risk_items=risks, plans=plans)

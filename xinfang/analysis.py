@@ -1,0 +1,81 @@
+"""Stored text-analysis results per case (DESIGN.md §3, §7).
+
+``refresh`` analyses every case that has no stored result, or whose result was made with an older
+taxonomy or lexicon version, and upserts ``case_analysis``. A topic set by staff (``Case.category``)
+wins over the automatic one. Forms do not call this (their kernel stays free of pandas): the demo,
+the office pages, the dashboards and ``xinfang analyse`` do, and it costs one query when nothing is
+stale. Dashboards read the stored results.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from sqlalchemy import delete, insert, or_, select
+from sqlalchemy.orm import Session
+
+from xinfang.storage.models import Case, CaseAnalysis
+
+BATCH = 20_000
+
+
+def stale_case_ids(session: Session) -> list[int]:
+    from xinfang import text
+
+    versions = text.vocabulary_versions()
+    q = (select(Case.id).outerjoin(CaseAnalysis, CaseAnalysis.case_id == Case.id)
+         .where(or_(CaseAnalysis.case_id.is_(None),
+                    CaseAnalysis.taxonomy_version != versions["taxonomy_version"],
+                    CaseAnalysis.lexicon_version != versions["lexicon_version"]))
+         .order_by(Case.id))
+    return list(session.scalars(q))
+
+
+def refresh(session: Session, *, progress: Callable[[int, int], None] | None = None) -> int:
+    """Analyse cases without a current result; returns how many were (re)analysed."""
+    ids = stale_case_ids(session)
+    if not ids:
+        return 0
+    import pandas as pd
+
+    from xinfang import text
+
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    done = 0
+    for start in range(0, len(ids), BATCH):
+        part = ids[start:start + BATCH]
+        rows = session.execute(select(Case.id, Case.text, Case.category).where(Case.id.in_(part))).all()
+        frame = pd.DataFrame(rows, columns=["id", "text", "staff_topics"]).set_index("id")
+        result = text.analyze(frame, text_column="text")
+        params = result.attrs.get("model_params", {})
+        session.execute(delete(CaseAnalysis).where(CaseAnalysis.case_id.in_(part)))
+        session.connection().execute(insert(CaseAnalysis.__table__), [
+            {"case_id": int(cid), "label": r.label, "score": float(r.score), "cues": list(r.cues),
+             "topics": list(r.topics), "topic_words": dict(r.topic_words), "keywords": list(r.keywords),
+             "decided_by": r.decided_by, "taxonomy_version": r.taxonomy_version, "lexicon_version": r.lexicon_version,
+             "model_params": params, "analysed_at": now}
+            for cid, r in result.iterrows()])
+        done += len(part)
+        if progress:
+            progress(done, len(ids))
+    return done
+
+
+def analysed_frame(session: Session):
+    """Stored results joined with case facts, one row per case (pandas)."""
+    import pandas as pd
+
+    from xinfang.storage.models import OrgUnit
+
+    q = (select(Case.id, Case.received_on, Case.text, Case.channel, OrgUnit.name.label("unit"), OrgUnit.branch_id,
+                CaseAnalysis.label, CaseAnalysis.score, CaseAnalysis.topics, CaseAnalysis.cues,
+                CaseAnalysis.topic_words, CaseAnalysis.decided_by)
+         .join(CaseAnalysis, CaseAnalysis.case_id == Case.id)
+         .outerjoin(OrgUnit, OrgUnit.id == Case.unit_id))
+    frame = pd.DataFrame(session.execute(q).all(), columns=[
+        "id", "received_on", "text", "channel", "unit", "branch_id", "label", "score", "topics", "cues",
+        "topic_words", "decided_by"])
+    frame["received_on"] = pd.to_datetime(frame["received_on"])
+    frame["month"] = frame["received_on"].dt.strftime("%Y-%m")
+    return frame
