@@ -1,0 +1,37 @@
+"""Forms engine: XLSForm workbooks (survey_forms/) → FormSpec → checked answers → database records.
+
+``load(path)`` reads a workbook with pyxform and refuses a faulty one naming file, sheet, row and
+column; ``evaluate_form`` applies skip logic, calculations and checks to answers; ``submit`` writes
+a submission with the records its form declares, once per instanceID. No UI imports here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from xinfang.config import PROJECT_ROOT
+from xinfang.errors import FormDefinitionError
+from xinfang.forms.engine import Evaluation, evaluate_form
+from xinfang.forms.loader import load, loads
+from xinfang.forms.records import Receipt, existing_receipt, new_instance_id, submit
+from xinfang.forms.spec import LANGUAGES, Choice, Field, FormSpec
+
+FORMS_DIR = PROJECT_ROOT / "survey_forms"
+
+
+def available(folder: Path | None = None) -> dict[str, Path]:
+    """Form key (the file name without .xlsx) → workbook path, for the shipped forms."""
+    folder = folder or FORMS_DIR
+    return {p.stem: p for p in sorted(Path(folder).glob("*.xlsx")) if not p.name.startswith("~$")}
+
+
+def by_key(key: str, folder: Path | None = None) -> FormSpec:
+    """The shipped form called ``key`` (its file name), loaded and checked."""
+    forms = available(folder)
+    if key not in forms:
+        raise FormDefinitionError("form.unknown_form", key=key, known="、".join(forms) or "（无）")
+    return load(forms[key])
+
+
+__all__ = ["FORMS_DIR", "LANGUAGES", "Choice", "Evaluation", "Field", "FormSpec", "Receipt", "available",
+           "by_key", "evaluate_form", "existing_receipt", "load", "loads", "new_instance_id", "submit"]
