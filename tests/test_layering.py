@@ -34,7 +34,7 @@ def test_plotly_only_in_the_figure_module_and_lazily():
 
 
 def test_form_page_kernel_imports_neither_pandas_nor_plotly():
-    code = ("import sys, widgets.pages, xinfang.cases, xinfang.storage;"
+    code = ("import sys, widgets.pages, xinfang.cases, xinfang.storage; widgets.pages.prepare('forms');"
             "print(sorted(m for m in ('pandas', 'plotly', 'sklearn', 'jieba') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     assert out.stdout.strip() == "[]", out.stdout

@@ -54,40 +54,80 @@ def _query() -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(os.environ.get("QUERY_STRING", "")).items()}
 
 
-FORMS_MENU = [("lookup", "查询办理进度", "凭登记时拿到的查询码，查看您反映事项的办理进度和答复。")]
+LOOKUP_ITEM = ("page=lookup", "查询办理进度", "凭登记时拿到的查询码，查看您反映事项的办理进度和答复。")
+LANGUAGE_PARAMS = {"zh-Hans", "zh-Hant", "en"}
+
+
+def _form_items(server: str) -> list[tuple[str, str, str]]:
+    from xinfang import forms
+
+    items = []
+    for key, hint in forms.served_on(server).items():
+        try:
+            spec = forms.by_key(key)
+        except XinfangError:
+            continue  # a faulty workbook is refused when loaded; it is not offered
+        items.append((f"form={key}", spec.title, hint))
+    return items
+
+
+def prepare(server: str) -> None:
+    """Work a preheated kernel does before its request arrives: imports and reading the workbooks."""
+    import widgets.form_view  # noqa: F401
+
+    _form_items(server)
 
 
 def _menu(items: list[tuple[str, str, str]], suffix: str = "") -> w.HTML:
+    """Links: each item is (query, title, hint); the test hook is the query's value."""
     links = "".join(
-        f'<li style="margin:10px 0"><a data-testid="menu-{html.escape(key)}" href="?page={html.escape(key)}{html.escape(suffix)}" '
+        f'<li style="margin:10px 0"><a data-testid="menu-{html.escape(q.split("=", 1)[1])}" '
+        f'href="?{html.escape(q)}{html.escape(suffix)}" '
         f'style="font-size:18px">{html.escape(title)}</a><div style="color:#57606a">{html.escape(hint)}</div></li>'
-        for key, title, hint in items)
+        for q, title, hint in items)
     return w.HTML(f'<ul style="list-style:none;padding:0">{links}</ul>')
 
 
+def _form(server: str, key: str, language: str, back: str) -> w.Widget:
+    from widgets.form_view import form_page
+    from xinfang import forms
+
+    if key not in forms.served_on(server):
+        return w.VBox([w.HTML(f'<a href="{html.escape(back)}">← 返回</a>'),
+                       w.HTML('<div data-testid="error" style="color:#b42318">这里没有这张表单。请从首页选择。</div>')])
+    return w.VBox([w.HTML(f'<a href="{html.escape(back)}">← 返回</a>'), form_page(key, language=language)])
+
+
 def forms_home() -> None:
-    """Entry of the forms server: a menu, or the page named by ?page=."""
+    """Entry of the forms server: a menu, a form (?form=key[&lang=zh-Hant]) or the 查询码 page."""
+    prepare("forms")
     _wait_for_request()
-    page = _query().get("page", "")
-    if page == "lookup":
+    query = _query()
+    language = query.get("lang") if query.get("lang") in LANGUAGE_PARAMS else "zh-Hans"
+    if query.get("page") == "lookup":
         from widgets.progress_lookup import ProgressLookup
 
-        display(w.VBox([_header("查询办理进度", "信访工作簿 · 表单服务"), ProgressLookup()]))
-        return
-    display(w.VBox([_header("信访工作簿 · 表单服务", "请选择要办理的事项："), _menu(FORMS_MENU)]))
+        display(w.VBox([w.HTML('<a href="?">← 返回</a>'), _header("查询办理进度", "信访工作簿 · 表单服务"),
+                        ProgressLookup()]))
+    elif query.get("form"):
+        display(_form("forms", query["form"], language, "?"))
+    else:
+        display(w.VBox([_header("信访工作簿 · 表单服务", "请选择要填写的表单或办理的事项："),
+                        _menu([*_form_items("forms"), LOOKUP_ITEM])]))
 
 
 OFFICE_MENU = [
-    ("cases", "案件办理", "信访事项列表：按状态、单位、期限筛选，进入事项办理和生成文书。"),
-    ("risks", "不稳定因素排查台账", "在控的不稳定因素、化解措施和期限。"),
-    ("plans", "一人一策", "重点人员的帮扶计划和回访情况（不显示姓名）。"),
+    ("page=cases", "案件办理", "信访事项列表：按状态、单位、期限筛选，进入事项办理和生成文书。"),
+    ("page=risks", "不稳定因素排查台账", "在控的不稳定因素、化解措施和期限。"),
+    ("page=plans", "一人一策", "重点人员的帮扶计划和回访情况（不显示姓名）。"),
 ]
 
 
 def office_home() -> None:
-    """Entry of the office server: the overview and menu, or the page named by ?page=."""
+    """Entry of the office server: the overview and menu, or the page named by ?page= or ?form=."""
     _wait_for_request()
     query = _query()
+    language = query.get("lang") if query.get("lang") in LANGUAGE_PARAMS else "zh-Hans"
     token = query.get("token")
     suffix = f"&token={token}" if token else ""
     page = query.get("page", "")
@@ -105,5 +145,8 @@ def office_home() -> None:
 
         back = w.HTML(f'<a href="?page=cases{suffix}">← 返回案件列表</a>')
         display(w.VBox([back, CasePage(int(query["id"]))]))
+    elif query.get("form"):
+        display(_form("office", query["form"], language, f"?{suffix.lstrip('&')}"))
     else:
-        display(w.VBox([_counts_page("信访工作簿 · 办公服务", "当前数据概况："), _menu(OFFICE_MENU, suffix)]))
+        display(w.VBox([_counts_page("信访工作簿 · 办公服务", "当前数据概况："),
+                        _menu([*OFFICE_MENU, *_form_items("office")], suffix)]))

@@ -33,5 +33,17 @@ def by_key(key: str, folder: Path | None = None) -> FormSpec:
     return load(forms[key])
 
 
-__all__ = ["FORMS_DIR", "LANGUAGES", "Choice", "Evaluation", "Field", "FormSpec", "Receipt", "available",
+def served_on(server: str) -> dict[str, str]:
+    """The forms the 'forms' or 'office' server offers (data/servers.yaml): key → hint shown in the menu."""
+    import yaml
+
+    from xinfang.config import settings
+
+    path = settings().data_dir / "servers.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    known = available()
+    return {item["form"]: item.get("hint", "") for item in data.get(server, []) if item["form"] in known}
+
+
+__all__ = ["served_on", "FORMS_DIR", "LANGUAGES", "Choice", "Evaluation", "Field", "FormSpec", "Receipt", "available",
            "by_key", "evaluate_form", "existing_receipt", "load", "loads", "new_instance_id", "submit"]
