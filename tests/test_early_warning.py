@@ -51,7 +51,7 @@ def test_each_rule_fires_where_it_should():
     neg = next(f for f in flags if f.rule == "negative_share")
     assert neg.reason == "近 30 天负面 8/10 件（80%），以往 20%" and neg.people == 10
     surge = next(f for f in flags if f.rule == "topic_surge")
-    assert "C07" in surge.title and surge.reason.startswith("近 30 天 8 件")
+    assert surge.title.endswith("：劳动保护用品") and surge.reason.startswith("近 30 天 8 件")
     assert flags[0].level == "重大"  # the group complaint comes first
 
 

@@ -96,3 +96,23 @@ def test_ledger_views_on_demo(demo_db, monkeypatch):
     with db.session() as s:
         names = list(s.scalars(sa.select(PiiVault.name)))
     assert not any(n in plans for n in names)
+
+
+def test_warning_list_on_demo_enters_flags_once(demo_db, monkeypatch, tmp_path):
+    import shutil
+
+    from widgets.warning_list import WarningList
+    from xinfang import config
+
+    copy = tmp_path / "demo.db"
+    shutil.copyfile(demo_db.removeprefix("sqlite:///"), copy)
+    monkeypatch.setenv("XINFANG_DB_URL", f"sqlite:///{copy}")
+    config.reset()
+    db.reset()
+    view = WarningList(today=dt.date(2026, 11, 20))
+    assert view.flags, "the demo mine has units to flag"
+    assert view.table.value.count('data-testid="flag-row"') == len(view.flags)
+    view.button.click()
+    assert f"已登记 {len(view.flags)} 条" in view.message.value
+    view.button.click()
+    assert "已登记 0 条" in view.message.value

@@ -120,6 +120,7 @@ OFFICE_MENU = [
     ("page=cases", "案件办理", "信访事项列表：按状态、单位、期限筛选，进入事项办理和生成文书。"),
     ("page=risks", "不稳定因素排查台账", "在控的不稳定因素、化解措施和期限。"),
     ("page=plans", "一人一策", "重点人员的帮扶计划和回访情况（不显示姓名）。"),
+    ("page=warnings", "预警", "负面反映占比、话题激增、重复信访、集体反映、逾期积压等预警及其依据。"),
 ]
 
 
@@ -135,6 +136,11 @@ def office_home() -> None:
         from widgets.case_list import CaseList
 
         display(w.VBox([_header("案件办理", "信访工作簿 · 办公服务"), CaseList(link=f"?page=case{suffix}")]))
+    elif page == "warnings":
+        from widgets.warning_list import WarningList
+
+        display(w.VBox([w.HTML(f'<a href="?{suffix.lstrip("&")}">← 返回首页</a>'), _header("预警", "信访工作簿 · 办公服务"),
+                        WarningList()]))
     elif page in ("risks", "plans"):
         from widgets.ledger_views import PlanList, RiskLedger
 

@@ -226,6 +226,18 @@ def server_env(overrides: dict[str, str]) -> dict[str, str]:
     return env
 
 
+def _check_forms() -> None:
+    """Read every workbook once before the servers start: a faulty one is reported (and not offered),
+    and the checked specs are cached so that form kernels need not import pyxform."""
+    from xinfang import forms
+
+    for key in forms.available():
+        try:
+            forms.by_key(key)
+        except XinfangError as exc:
+            print(f"警告：表单 {key} 有错误，暂不提供：{exc.zh}", file=sys.stderr)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from xinfang.storage import db
 
@@ -236,6 +248,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for which, port in ports.items():
         if not _port_free(host, port):
             raise XinfangError("cli.port_busy", port=port, which=which)
+    _check_forms()
     token = str(cfg["office_token"] or secrets.token_urlsafe(24))
     env = server_env({"XINFANG_HOST": host, "XINFANG_FORMS_PORT": str(ports["forms"]),
                       "XINFANG_OFFICE_PORT": str(ports["office"]), "XINFANG_OFFICE_TOKEN": token})

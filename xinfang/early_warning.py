@@ -56,6 +56,9 @@ def evaluate(cases, analysed, today: dt.date) -> list[Flag]:
     recent = analysed[(analysed["received_on"] > recent_start) & (analysed["received_on"] <= end)]
     base = analysed[(analysed["received_on"] > base_start) & (analysed["received_on"] <= recent_start)]
     months = cfg["baseline_days"] / 30.0
+    from xinfang.text.vocab import load_taxonomy
+
+    taxonomy = load_taxonomy()
     for unit, grp in recent.groupby("unit"):
         hist = base[base["unit"] == unit]
         n = len(grp)
@@ -75,7 +78,7 @@ def evaluate(cases, analysed, today: dt.date) -> list[Flag]:
                 continue
             mean = hist_counts.get(topic, 0) / months
             if count >= spec["min_count"] and count >= mean + spec["sigmas"] * math.sqrt(max(mean, 1.0)):
-                flags.append(Flag(unit, "topic_surge", f"{spec['help']}：{topic}",
+                flags.append(Flag(unit, "topic_surge", f"{spec['help']}：{taxonomy.name_of(topic)}",
                                   f"近 {cfg['recent_days']} 天 {count} 件，以往每月约 {mean:.1f} 件", int(count),
                                   spec["level"]))
     recent_cases = cases[(cases["received_on"] > recent_start) & (cases["received_on"] <= end)]
@@ -119,3 +122,22 @@ def to_risk_ledger(session: Session, flags: list[Flag], today: dt.date) -> int:
         open_items.add((uid, source))
         added += 1
     return added
+
+
+def current_flags(today: dt.date | None = None) -> list[Flag]:
+    """Flags as of ``today`` from the database (stored analyses refreshed first)."""
+    from xinfang import analysis, metrics
+    from xinfang.storage import db
+
+    today = today or dt.date.today()
+    with db.session() as s:
+        analysis.refresh(s)
+        return evaluate(metrics.case_frame(s), analysis.analysed_frame(s), today)
+
+
+def record_flags(flags: list[Flag], today: dt.date | None = None) -> int:
+    """Enter ``flags`` in the risk ledger (one transaction); returns how many were new."""
+    from xinfang.storage import db
+
+    with db.session() as s:
+        return to_risk_ledger(s, flags, today or dt.date.today())

@@ -66,6 +66,8 @@ def configure(c, which: str) -> None:
     c.VoilaConfiguration.template = "xinfang"
     c.VoilaConfiguration.show_tracebacks = False
     c.VoilaConfiguration.file_allowlist = []
+    # Kernels talk over Unix sockets: no TCP ports to collide when a meeting opens 70 pages at once.
+    c.KernelManager.transport = "ipc"
     c.MappingKernelManager.cull_interval = 60
     c.MappingKernelManager.cull_idle_timeout = int(cfg["kernel_cull_idle_seconds"])
     c.MappingKernelManager.cull_connected = False

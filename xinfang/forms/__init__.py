@@ -26,11 +26,47 @@ def available(folder: Path | None = None) -> dict[str, Path]:
 
 
 def by_key(key: str, folder: Path | None = None) -> FormSpec:
-    """The shipped form called ``key`` (its file name), loaded and checked."""
+    """The shipped form called ``key`` (its file name), loaded and checked.
+
+    The checked spec is cached on disk (run_dir/form-cache), keyed by the workbook's bytes, so a form
+    kernel reads a pickle instead of importing pyxform, openpyxl and numpy (~30 MB per kernel, and a
+    meeting runs ~70 kernels). The cache is written by this program into its own run folder only."""
     forms = available(folder)
     if key not in forms:
         raise FormDefinitionError("form.unknown_form", key=key, known="、".join(forms) or "（无）")
-    return load(forms[key])
+    return _cached(forms[key])
+
+
+def _cached(path: Path) -> FormSpec:
+    import hashlib
+    import pickle
+
+    from xinfang.config import settings
+
+    digest = hashlib.sha256(path.read_bytes() + _CACHE_SALT).hexdigest()[:24]
+    cache = Path(settings()["run_dir"]) / "form-cache" / f"{path.stem}-{digest}.pickle"
+    if cache.exists():
+        try:
+            with cache.open("rb") as fh:
+                spec = pickle.load(fh)
+            if isinstance(spec, FormSpec):
+                return spec
+        except Exception:  # noqa: BLE001 - a stale or broken cache is simply rebuilt
+            pass
+    spec = load(path)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(spec, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(cache)
+    except OSError:
+        pass  # a read-only run folder only costs speed
+    return spec
+
+
+# Bump when FormSpec's shape changes, so older cache files are not read.
+_CACHE_SALT = b"formspec-1"
 
 
 def served_on(server: str) -> dict[str, str]:
