@@ -336,6 +336,97 @@ _CATALOGUE: dict[str, Entry] = {
         "事项 {case_no} 还没有答复，不能生成处理意见书。请先办理「答复」。",
         "Case {case_no} has no reply yet: no decision letter can be drafted.",
     ),
+    # -- dashboards, questionnaire statistics, reports, exports ---------------------------------------
+    "survey.too_few": Entry(
+        "人数不足：所选范围内的答卷人少于 {k} 人，为保护答卷人不显示结果。请放宽筛选条件（如选择更长的期间或上一级单位）。",
+        "Too few respondents: fewer than {k} in the selection; no results are shown. Widen the filters.",
+    ),
+    "survey.unknown_item": Entry(
+        "问卷里没有题目「{item}」。可用的题目：{known}。",
+        "The questionnaire has no item {item!r}. Known items: {known}.",
+    ),
+    "dashboard.unknown_choice": Entry(
+        "筛选条件「{field}」的值「{value}」不在可选范围内。请从列表中选择。",
+        "Filter {field}: {value!r} is not one of the choices.",
+    ),
+    "dashboard.meeting_no_cases": Entry(
+        "会议视图只显示汇总数字，不显示事项清单和原文。请在办公视图中查看。",
+        "The meeting view shows aggregates only; open the office view to see cases.",
+    ),
+    "chart.no_kaleido": Entry(
+        "本机未安装 kaleido，无法把图表保存为图片。请让管理员安装 kaleido（并确认系统有 chromium 浏览器），或改为导出表格。",
+        "kaleido is not installed: charts cannot be saved as images. Install kaleido (with a system chromium).",
+    ),
+    "chart.image_failed": Entry(
+        "图表转为图片失败（{detail}）。请确认系统已安装 chromium 浏览器和中文字体（fonts-noto-cjk）。",
+        "Rendering the chart as an image failed ({detail}). Check chromium and the CJK fonts.",
+    ),
+    "report.unknown_branch": Entry(
+        "找不到党支部「{branch}」。可用的党支部：{known}。",
+        "Unknown party branch {branch!r}. Known branches: {known}.",
+    ),
+    "report.not_found": Entry("找不到编号为 {report} 的研判分析报告。", "No report {report}."),
+    "report.exists": Entry(
+        "{branch}{period}的研判分析报告已经{status}，不能重新起草。如需修改，请联系信访办退回。",
+        "The report of {branch} for {period} is already {status}; it cannot be redrafted.",
+    ),
+    "report.not_editable": Entry(
+        "报告当前状态为「{status}」，不能{action}。{hint}",
+        "The report is {status}: cannot {action}.",
+    ),
+    "report.section_required": Entry(
+        "「{section}」部分还没有填写，请填写后再提交。",
+        "The section {section} is empty; fill it in before submitting.",
+    ),
+    "report.unknown_section": Entry(
+        "报告没有「{section}」部分。可编辑的部分：{known}。",
+        "The report has no section {section!r}. Editable sections: {known}.",
+    ),
+    "export.bad_format": Entry(
+        "不支持导出为「{value}」格式。请选择 {known} 之一。",
+        "Cannot export as {value!r}; use one of {known}.",
+    ),
+    # -- imports (问卷星, Kobo/ODK, legacy ledgers) --------------------------------------------------
+    "import.unknown_kind": Entry(
+        "不认识的导入类型「{kind}」。请使用以下之一：{known}。",
+        "Unknown import kind {kind!r}; use one of {known}.",
+    ),
+    "import.file_missing": Entry(
+        "找不到要导入的文件「{file}」。请确认文件名和所在文件夹。",
+        "The file to import, {file!r}, was not found.",
+    ),
+    "import.bad_file_type": Entry(
+        "「{file}」不能导入：{problem}。请{fix}。",
+        "{file!r} cannot be imported: {problem_en}.",
+    ),
+    "import.unreadable": Entry(
+        "「{file}」无法读取（{detail}）。请用 Excel 打开检查，另存为 .xlsx 或 .csv 后重试。",
+        "{file!r} cannot be read ({detail}). Open it in Excel and save it as .xlsx or .csv.",
+    ),
+    "import.empty": Entry(
+        "「{file}」没有可导入的内容：{problem}。请确认选择了正确的文件和工作表。",
+        "{file!r} has nothing to import: {problem_en}.",
+    ),
+    "import.needs_form": Entry(
+        "导入{what}需要指明表单。请选择 survey_forms 中的表单之一：{known}。",
+        "Importing {what_en} needs a form; choose one of {known}.",
+    ),
+    "import.missing_column": Entry(
+        "「{file}」{sheet} 表第 {row} 行「{column}」列：找不到这一列（{problem}）。请{fix}。",
+        "{file!r} sheet {sheet} row {row}: column {column!r} not found ({problem_en}).",
+    ),
+    "import.mapping": Entry(
+        "映射文件「{file}」第 {line} 行：{problem}。请{fix}。",
+        "Mapping file {file!r} line {line}: {problem_en}.",
+    ),
+    "import.cell": Entry(
+        "「{file}」{sheet} 表第 {row} 行「{column}」列：{problem}。请{fix}。",
+        "{file!r} sheet {sheet} row {row} column {column!r}: {problem_en}.",
+    ),
+    "import.row": Entry(
+        "「{file}」{sheet} 表第 {row} 行：{problem}。请{fix}。",
+        "{file!r} sheet {sheet} row {row}: {problem_en}.",
+    ),
     # -- command line -----------------------------------------------------------------------------
     "cli.demo_not_empty": Entry(
         "数据库 {where} 里已有 {cases} 件信访事项，未生成演示数据。如要重建，请加 --replace。",

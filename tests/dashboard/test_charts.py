@@ -1,0 +1,74 @@
+"""Figures: values from the tables, hidden cells as gaps marked <5, escaped text, CJK fonts."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from xinfang import charts, privacy
+from xinfang.errors import XinfangError
+
+
+def _heat():
+    raw = pd.DataFrame({"C01": [6, 3], "C07": [0, 12]}, index=["一队", "<b>二队</b>"])
+    return privacy.suppress(raw)
+
+
+def test_heatmap_values_gaps_and_escaping():
+    fig = charts.heatmap(_heat(), labels={"C01": "薪酬<i>"})
+    trace = fig.data[0]
+    assert list(trace.y) == ["一队", "&lt;b&gt;二队&lt;/b&gt;"]
+    assert list(trace.x) == ["薪酬&lt;i&gt;", "C07"]
+    assert trace.z[0][0] == 6 and trace.z[1][0] is None and trace.z[1][1] == 12
+    assert trace.text[1][0] == "&lt;5"
+    assert "<b>" not in json.dumps(fig.to_plotly_json(), ensure_ascii=False)
+
+
+def test_raw_counts_are_suppressed_by_the_chart_itself():
+    raw = pd.DataFrame({"负面": [6, 2], "中性": [7, 9]}, index=["一队", "二队"])
+    fig = charts.sentiment_by_unit(raw)
+    neg = next(t for t in fig.data if t.name == "负面")
+    assert list(neg.x) == [6, 0] and list(neg.customdata) == ["6", "&lt;5"] and list(neg.text) == ["6", ""]
+
+
+def test_totals_not_drawn_and_order_kept():
+    table = privacy.suppress(pd.DataFrame({"负面": [6, 8, 14], "合计": [6, 8, 14]}, index=["一队", "二队", "合计"]))
+    fig = charts.sentiment_by_unit(table)
+    assert [t.name for t in fig.data] == ["负面"] and list(fig.data[0].y) == ["一队", "二队"]
+
+
+def test_kpi_trend_percentages_with_gaps():
+    table = pd.DataFrame({"化解率": [0.5, "<5"], "满意率": [1.0, 0.8]}, index=["2026年10月", "2026年11月"], dtype=object)
+    fig = charts.kpi_trend(table)
+    rate = next(t for t in fig.data if t.name == "化解率")
+    assert list(rate.y) == [50.0, None] and list(rate.customdata) == ["50%", "&lt;5"]
+
+
+def test_template_has_cjk_fonts_and_large_mode():
+    normal, large = charts.template(), charts.template(large=True)
+    assert "Noto Sans CJK SC" in normal.layout.font.family and "Microsoft YaHei" in normal.layout.font.family
+    assert large.layout.font.size > normal.layout.font.size
+
+
+def test_png_without_kaleido_is_a_catalogue_error(monkeypatch):
+    monkeypatch.setattr(charts, "kaleido_available", lambda: False)
+    with pytest.raises(XinfangError) as err:
+        charts.to_png(charts.heatmap(_heat()))
+    assert err.value.code == "chart.no_kaleido"
+
+
+@pytest.mark.skipif(not charts.kaleido_available(), reason="kaleido not installed")
+def test_png_with_kaleido():
+    png = charts.to_png(charts.heatmap(_heat()), width=400, height=300)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_hidden_segments_drawn_as_one_hatched_rest_up_to_the_total():
+    raw = pd.DataFrame({"负面": [6, 2, 1], "中性": [7, 9, 2], "合计": [13, 11, 3]}, index=["一队", "二队", "三队"])
+    # 二队: 负面 2 hidden, and 中性 9 with it (row total 11 shown); 三队: everything hidden, total too
+    fig = charts.sentiment_by_unit(raw)
+    by_name = {t.name: t for t in fig.data}
+    assert list(by_name["负面"].x) == [6, 0, 0] and list(by_name["中性"].x) == [7, 0, 0]
+    rest = by_name["人数少于 5 的格子（合计）"]
+    assert list(rest.x) == [0, 11, 0] and rest.marker.pattern.shape == "/"
+    assert list(by_name["&lt;5"].text) == ["", "", "&lt;5"]

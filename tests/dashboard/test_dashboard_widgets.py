@@ -1,0 +1,100 @@
+"""Dashboard widgets without a browser: change a filter, read the cards, figures and tables."""
+
+import json
+
+import ipywidgets as w
+import pytest
+
+from .conftest import MARKER, TODAY
+
+
+def _html_of(widget) -> str:
+    """Every HTML value in a widget tree (what the page would render as text)."""
+    parts = []
+    if isinstance(widget, w.HTML):
+        parts.append(widget.value)
+    for child in getattr(widget, "children", ()):
+        parts.append(_html_of(child))
+    return "\n".join(parts)
+
+
+@pytest.fixture
+def office(small_mine, no_browser):
+    from widgets.dashboard import DashboardView
+
+    view = DashboardView(view="office", today=TODAY)
+    view.filters.period.value = "2026Q4"
+    return view
+
+
+def test_office_cards_charts_and_filter_change(office):
+    assert office.data["cards"]["诉求数"] == "9"
+    assert 'data-label="诉求数"' in office.cards.value and ">9<" in office.cards.value
+    assert "化解率 66.7%：4 ÷ 6，" in office.definitions.value
+    assert "按期办结率 &lt;5：在办理期限" in office.definitions.value  # 4 closed cases: no numerator/denominator
+    assert {"heat", "sentiment", "monthly", "kpi_trend", "survey_index"} <= set(office.figures)
+    heat = office.figures["heat"].data[0]
+    assert heat.z[list(heat.y).index("一队")][list(heat.x).index("薪酬与绩效分配")] == 6
+    office.filters.unit.value = "一队"
+    assert office.data["cards"]["诉求数"] == "6" and ">6<" in office.cards.value
+    assert list(office.figures["heat"].data[0].y) == ["一队"]
+    assert "人数不足" not in office.survey.value
+    office.filters.unit.value = "二队"
+    assert office.data["cards"]["诉求数"] == "<5" and "&lt;5" in office.cards.value
+    assert 'data-testid="survey-too-few"' in office.survey.value and "人数不足" in office.survey.value
+    assert "survey_index" not in office.figures
+
+
+def test_branch_filter_limits_the_unit_choices(office):
+    office.filters.branch.value = "乙支部"
+    assert list(office.filters.unit.options) == ["全部", "三队"]
+    assert office.data["cards"]["诉求数"] == "0"
+
+
+def test_office_lists_and_drill_down(office):
+    assert office.lists.value.count("一队") >= 2 and 'data-testid="overdue"' in office.lists.value
+    office.drill.unit.value = "一队"
+    office.drill.topic.value = "C01"
+    office.drill.button.click()
+    assert "共 6 件" in office.drill.result.value and MARKER in office.drill.result.value
+
+
+def test_meeting_view_one_screen_at_a_time_without_case_text(small_mine, no_browser):
+    from widgets.dashboard import DashboardView
+
+    view = DashboardView(view="meeting", today=TODAY)
+    view.filters.period.value = "2026Q4"
+    screens = view.body
+    assert screens.current == "overview" and view.data["cards"]["诉求数"] == "9"
+    assert "xf-meeting" in view._dom_classes and "font-size:56px" in _html_of(view)
+    seen = [screens.current]
+    for _ in range(len(screens.screens) - 1):
+        screens.next.click()
+        seen.append(screens.current)
+    assert seen == ["overview", *view.figures] and "heat" in seen
+    assert view.figures["heat"].layout.template.layout.font.size >= 20  # large type
+    text = _html_of(view) + json.dumps([f.to_plotly_json() for f in view.figures.values()], default=str,
+                                       ensure_ascii=False)
+    assert MARKER not in text and "XF20" not in text and "drill" not in text
+    assert not hasattr(view, "drill")
+
+
+def _walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _walk(child)
+
+
+def test_charts_are_shown_with_fig_show_inside_outputs_not_figurewidgets(small_mine, monkeypatch):
+    from plotly.basedatatypes import BaseFigure
+
+    from widgets.dashboard import DashboardView
+
+    shown = []
+    monkeypatch.setattr(BaseFigure, "show", lambda self, *a, **k: shown.append(self.layout.title.text))
+    view = DashboardView(view="office", today=TODAY)
+    assert not [x for x in _walk(view) if type(x).__name__ == "FigureWidget"]
+    assert len([x for x in _walk(view) if isinstance(x, w.Output)]) == len(view.outputs)
+    shown.clear()
+    view.filters.unit.value = "一队"
+    assert len(shown) == len(view.figures) and any("一队" in t for t in shown)

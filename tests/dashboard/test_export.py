@@ -1,0 +1,56 @@
+"""Exports: Excel with Chinese headers, CSV in utf-8-sig, aggregates suppressed, PNG needs kaleido."""
+
+import io
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from xinfang import charts, export
+from xinfang.errors import XinfangError
+
+
+def _tally():
+    t = pd.DataFrame({"负面": [6, 3, 9], "正面": [7, 8, 15], "合计": [13, 11, 24]}, index=["一队", "二队", "合计"])
+    t.index.name = "unit"
+    return t
+
+
+def test_excel_has_chinese_headers_and_suppressed_cells(tmp_path):
+    data = export.to_excel({"情绪": _tally()}, tmp_path / "a.xlsx")
+    sheet = load_workbook(io.BytesIO(data))["情绪"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0] == ["单位", "负面", "正面", "合计"]
+    # 二队 负面 3 is hidden; its row total 11 would give it away, so 二队 正面 (8) goes too; the column
+    # 负面 (total 9) then loses 一队's 6, and 一队's row (total 13) its 正面 7
+    assert rows[1] == ["一队", "<5", "<5", 13] and rows[2] == ["二队", "<5", "<5", 11]
+    assert rows[3] == ["合计", 9, 15, 24]
+    assert (tmp_path / "a.xlsx").read_bytes() == data
+
+
+def test_csv_is_utf8_sig_and_suppressed():
+    data = export.to_csv(_tally())
+    assert data.startswith(b"\xef\xbb\xbf")
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0] == "单位,负面,正面,合计" and lines[2] == "二队,<5,<5,11"
+
+
+def test_already_displayed_table_is_written_as_is_and_case_lists_not_suppressed():
+    from xinfang import privacy
+
+    shown = privacy.suppress(_tally())
+    assert export.to_csv(shown) == export.to_csv(_tally())
+    cases = pd.DataFrame({"case_no": ["XF1"], "people_count": [2], "topics": [["C01", "C07"]]})
+    text = export.to_csv(cases, aggregate=False).decode("utf-8-sig")
+    assert text.splitlines() == ["编号,人数,话题", "XF1,2,C01、C07"]
+
+
+def test_export_by_extension_and_bad_format(tmp_path, monkeypatch):
+    assert export.export(_tally(), tmp_path / "t.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    with pytest.raises(XinfangError) as err:
+        export.export(_tally(), tmp_path / "t.pdf")
+    assert err.value.code == "export.bad_format"
+    monkeypatch.setattr(charts, "kaleido_available", lambda: False)
+    with pytest.raises(XinfangError) as err:
+        export.export(charts.sentiment_by_unit(_tally()), tmp_path / "c.png")
+    assert err.value.code == "chart.no_kaleido" and not (tmp_path / "c.png").exists()

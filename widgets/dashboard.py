@@ -1,0 +1,106 @@
+"""DashboardView: the office or meeting dashboard (DESIGN.md §8, §9).
+
+``DashboardView(view="office")``: filters, KPI cards, early-warning flags, the charts, questionnaire
+results, overdue / due-soon lists and a linked selector listing the cases behind a chart.
+``DashboardView(view="meeting")``: the same filters and figures for a projector — large type, one
+screen at a time (概况, then one chart per screen), no case lists, no text.
+
+Charts are drawn with ``fig.show()`` inside an ``Output`` (cleared with wait=True), not FigureWidget.
+Each refresh calls ``xinfang.dashboard.dashboard_data`` once and ``xinfang.dashboard.figures`` once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+import ipywidgets as w
+
+from widgets import dashboard_tables
+from widgets.count_cards import CountCards
+from widgets.dashboard_filters import DashboardFilters
+from xinfang import dashboard
+from xinfang.errors import XinfangError
+
+
+def draw(out: w.Output, fig) -> None:
+    """Redraw one chart in its Output: the page keeps one light plotly figure per Output."""
+    with out:
+        out.clear_output(wait=True)
+        if fig is not None:
+            fig.show()
+
+
+class DashboardView(w.VBox):
+    def __init__(self, view: str = "office", today: dt.date | None = None, **kwargs):
+        self.view = view
+        self.today = today
+        self.sources = None
+        self.data: dict | None = None
+        self.figures: dict = {}
+        self.header = w.HTML()
+        self.error = w.HTML()
+        super().__init__([self.header, self.error], **kwargs)
+        try:
+            self.sources = dashboard.load(today=today)
+            options = dashboard.options(self.sources)
+        except XinfangError as exc:
+            self.error.value = dashboard_tables.message(exc.zh, "error", error=True)
+            return
+        self.filters = DashboardFilters(options, on_change=self.show, compact=view == "meeting")
+        self.cards = CountCards()
+        self.flags = w.HTML()
+        if view == "meeting":
+            from widgets.dashboard_meeting import MeetingScreens
+
+            self.body = MeetingScreens()
+            self.add_class("xf-meeting")
+            self.children = [self.header, self.filters, self.error, self.body]
+        else:
+            from widgets.dashboard_drill import DrillDown
+
+            self.outputs = {name: w.Output() for name in dashboard.FIGURES}
+            self.survey = w.HTML()
+            self.lists = w.HTML()
+            self.drill = DrillDown()
+            charts = [w.VBox([self.outputs[n]]) for n in ("heat", "sentiment", "monthly", "kpi_trend")]
+            survey = [self.survey] + [self.outputs[n] for n in ("survey_index", "survey_likert", "survey_concerns",
+                                                                 "survey_crosstab")]
+            self.definitions = w.HTML()
+            self.children = [self.header, self.filters, self.error, self.cards, self.definitions, self.flags, *charts,
+                             w.HTML("<h3>问卷调查</h3>"), *survey, self.lists, self.drill]
+        self.show(self.filters.value)
+
+    def show(self, filters: dashboard.Filters) -> None:
+        """Refresh everything for ``filters`` (the filters' callback)."""
+        if self.today:
+            filters = filters.with_(today=self.today)
+        try:
+            self.data = dashboard.dashboard_data(filters, self.view, self.sources)
+            self.figures = dashboard.figures(self.data, large=self.view == "meeting")
+        except XinfangError as exc:
+            self.error.value = dashboard_tables.message(exc.zh, "error", error=True)
+            return
+        self.error.value = ""
+        data = self.data
+        notes = "".join(dashboard_tables.message(n, "note") for n in data["notes"])
+        self.header.value = (f'<h2 data-testid="dashboard-title" style="margin:4px 0">信访工作看板 · '
+                             f'{html.escape(data["title"])}</h2>{notes}')
+        if self.view == "meeting":
+            self.body.show(data, self.figures)
+            return
+        self.cards.show_counts(data["cards"])
+        self.definitions.value = dashboard_tables.definitions(data["kpis"])
+        self.flags.value = dashboard_tables.flags(data["flags"])
+        for name, out in self.outputs.items():
+            draw(out, self.figures.get(name))
+        survey = data["survey"]
+        if survey["error"]:
+            self.survey.value = dashboard_tables.message(survey["error"], "survey-too-few")
+        else:
+            self.survey.value = (dashboard_tables.table(survey["index"], "survey-index", "满意度指数（0–100）")
+                                 + dashboard_tables.table(survey["crosstab"].display(), "survey-crosstab",
+                                                          "交叉分析：单位 × 最关心的事（人数及占本行比例）"))
+        self.lists.value = (dashboard_tables.table(data["overdue"], "overdue", "逾期未办结")
+                            + dashboard_tables.table(data["due_soon"], "due-soon", "7 日内到期"))
+        self.drill.show(data["filters"], self.sources, data)

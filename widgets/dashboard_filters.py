@@ -1,0 +1,49 @@
+"""DashboardFilters: period, branch, unit, topic and channel selectors; ``value`` is a dashboard.Filters."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+
+from xinfang import dashboard
+
+ALL = "全部"
+
+
+class DashboardFilters(w.HBox):
+    """Calls ``on_change(filters)`` whenever a selector changes (the unit list follows the branch)."""
+
+    def __init__(self, options: dict, on_change=None, compact: bool = False, **kwargs):
+        self.options = options
+        self.on_change = on_change
+        layout = w.Layout(width="200px" if compact else "230px")
+        self.period = w.Dropdown(options=options["periods"], description="期间", layout=layout)
+        self.branch = w.Dropdown(options=[ALL, *options["branches"]], description="党支部", layout=layout)
+        self.unit = w.Dropdown(options=[ALL, *options["all_units"]], description="单位", layout=layout)
+        self.topic = w.Dropdown(options=[(ALL, ALL), *options["topics"]], description="话题", layout=layout)
+        self.channel = w.Dropdown(options=[ALL, *options["channels"]], description="渠道", layout=layout)
+        self._quiet = False
+        self.branch.observe(self._branch_changed, names="value")
+        for widget in (self.period, self.unit, self.topic, self.channel):
+            widget.observe(self._changed, names="value")
+        super().__init__([self.period, self.branch, self.unit, self.topic, self.channel],
+                         layout=w.Layout(flex_flow="row wrap"), **kwargs)
+
+    @property
+    def value(self) -> dashboard.Filters:
+        pick = lambda widget: None if widget.value == ALL else widget.value  # noqa: E731
+        return dashboard.Filters(dashboard.parse_period(self.period.value), branch=pick(self.branch),
+                                 unit=pick(self.unit), topic=pick(self.topic), channel=pick(self.channel))
+
+    def _branch_changed(self, _=None) -> None:
+        units = self.options["all_units"] if self.branch.value == ALL else self.options["units"][self.branch.value]
+        self._quiet = True
+        try:
+            self.unit.options = [ALL, *units]
+            self.unit.value = ALL
+        finally:
+            self._quiet = False
+        self._changed()
+
+    def _changed(self, _=None) -> None:
+        if not self._quiet and self.on_change is not None:
+            self.on_change(self.value)

@@ -1,0 +1,46 @@
+"""Escaped HTML for the dashboard's tables, flags and messages (no data work here)."""
+
+from __future__ import annotations
+
+import html
+
+CSS = ("<style>.xf-dtable{border-collapse:collapse;margin:6px 0}.xf-dtable td,.xf-dtable th{border-bottom:1px solid "
+       "#d0d7de;padding:4px 8px;text-align:right}.xf-dtable th:first-child,.xf-dtable td:first-child{text-align:left}"
+       ".xf-flag{margin:4px 0;padding:6px 10px;border-left:4px solid #bf8700;background:#fff8c5}"
+       ".xf-flag.xf-重大{border-color:#cf222e;background:#ffebe9}.xf-note{color:#57606a}</style>")
+
+
+def table(frame, testid: str, caption: str = "") -> str:
+    """A DataFrame as an escaped HTML table (pandas escapes every cell and label)."""
+    if frame is None or len(frame) == 0:
+        return f'<div data-testid="{html.escape(testid)}" class="xf-note">（本期没有数据）</div>'
+    body = frame.to_html(escape=True, classes="xf-dtable", border=0, na_rep="—")
+    cap = f"<h4>{html.escape(caption)}</h4>" if caption else ""
+    return f'{CSS}<div data-testid="{html.escape(testid)}">{cap}{body}</div>'
+
+
+def flags(items: list[dict], large: bool = False) -> str:
+    size = "font-size:24px;" if large else ""
+    if not items:
+        return f'<div data-testid="flags" class="xf-note" style="{size}">当前没有预警。</div>'
+    rows = "".join(
+        f'<div class="xf-flag xf-{html.escape(f["level"])}" data-testid="flag" style="{size}">'
+        f'【{html.escape(f["level"])}】{html.escape(f["text"])}</div>' for f in items)
+    return f'{CSS}<div data-testid="flags"><h4>预警</h4>{rows}</div>'
+
+
+def message(text: str, testid: str = "message", error: bool = False) -> str:
+    color = "#b42318" if error else "#57606a"
+    return f'<div data-testid="{html.escape(testid)}" style="color:{color}">{html.escape(text)}</div>'
+
+
+def definitions(kpis: dict) -> str:
+    """Each rate with its numerator and denominator (only when the rate itself is shown) and definition."""
+    rows = []
+    for name, k in kpis.items():
+        if "denominator" not in k:
+            continue
+        figures = f"{k['numerator']} ÷ {k['denominator']}，" if k["shown"] not in ("—",) and not k["shown"].startswith("<") else ""
+        rows.append(f'<li data-testid="kpi-definition">{html.escape(name)} {html.escape(k["shown"])}：'
+                    f'{html.escape(figures)}{html.escape(k["help"])}</li>')
+    return f'<ul class="xf-note" style="font-size:13px;margin:0 0 8px">{"".join(rows)}</ul>'
