@@ -10,8 +10,8 @@ _STYLE = """
 <style>
 .xf-cards{display:flex;flex-wrap:wrap;gap:12px;margin:8px 0}
 .xf-card{flex:1 1 140px;border:1px solid #d0d7de;border-radius:8px;padding:12px 16px;background:#fff}
-.xf-card .xf-label{color:#57606a;font-size:14px}
-.xf-card .xf-value{font-size:28px;font-weight:600;color:#1f2328}
+.xf-card .xf-label{color:#57606a;font-size:14px;line-height:1.4}
+.xf-card .xf-value{font-size:28px;font-weight:600;color:#1f2328;line-height:1.25}
 </style>
 """
 

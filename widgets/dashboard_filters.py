@@ -21,6 +21,8 @@ class DashboardFilters(w.HBox):
         self.unit = w.Dropdown(options=[ALL, *options["all_units"]], description="单位", layout=layout)
         self.topic = w.Dropdown(options=[(ALL, ALL), *options["topics"]], description="话题", layout=layout)
         self.channel = w.Dropdown(options=[ALL, *options["channels"]], description="渠道", layout=layout)
+        for name in ("period", "branch", "unit", "topic", "channel"):
+            getattr(self, name).add_class(f"xf-filter-{name}")  # stable hooks for browser tests
         self._quiet = False
         self.branch.observe(self._branch_changed, names="value")
         for widget in (self.period, self.unit, self.topic, self.channel):

@@ -117,6 +117,9 @@ def forms_home() -> None:
 
 
 OFFICE_MENU = [
+    ("page=dashboard", "看板（办公视图）", "本期关键指标、话题和情绪分布、趋势、预警、问卷结果；可查看图表背后的事项。"),
+    ("page=meeting", "看板（会议视图）", "投影用：大字、一屏一图，只有汇总数字，少于 5 人的不显示。"),
+    ("page=report", "季度研判分析报告", "按党支部起草、修改、提交季度报告，下载 HTML 和 DOCX。"),
     ("page=cases", "案件办理", "信访事项列表：按状态、单位、期限筛选，进入事项办理和生成文书。"),
     ("page=risks", "不稳定因素排查台账", "在控的不稳定因素、化解措施和期限。"),
     ("page=plans", "一人一策", "重点人员的帮扶计划和回访情况（不显示姓名）。"),
@@ -136,6 +139,16 @@ def office_home() -> None:
         from widgets.case_list import CaseList
 
         display(w.VBox([_header("案件办理", "信访工作簿 · 办公服务"), CaseList(link=f"?page=case{suffix}")]))
+    elif page in ("dashboard", "meeting"):
+        from widgets.dashboard import DashboardView
+
+        display(w.VBox([w.HTML(f'<a href="?{suffix.lstrip("&")}">← 返回首页</a>'),
+                        DashboardView(view="office" if page == "dashboard" else "meeting")]))
+    elif page == "report":
+        from widgets.report_editor import ReportEditor
+
+        display(w.VBox([w.HTML(f'<a href="?{suffix.lstrip("&")}">← 返回首页</a>'),
+                        _header("季度研判分析报告", "信访工作簿 · 办公服务"), ReportEditor()]))
     elif page == "warnings":
         from widgets.warning_list import WarningList
 

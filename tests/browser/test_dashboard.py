@@ -1,0 +1,99 @@
+"""Dashboards in Chromium: the library's KPI values, charts drawn, filters that change them, small
+groups suppressed, no case text in the meeting view, nothing fetched from outside, token required."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from widgets.dashboard_filters import DashboardFilters
+from xinfang import dashboard
+from xinfang.storage import db
+from xinfang.storage.models import Case
+
+from .conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def expected_cards(demo_db, **choose):
+    with db.session(db.make_engine(demo_db)) as s:
+        sources = dashboard.load(s)
+        filters = DashboardFilters(dashboard.options(sources))
+        for name, value in choose.items():
+            getattr(filters, name).value = value
+        data = dashboard.dashboard_data(filters.value, "office", sources, s)
+    return {k: str(v) for k, v in data["cards"].items()}
+
+
+def shown_cards(page):
+    cards = page.locator("[data-testid=count]")
+    expect(cards.first).to_be_visible(timeout=90_000)
+    return {c.get_attribute("data-label"): c.locator("[data-testid=count-value]").inner_text() for c in cards.all()}
+
+
+def wait_for_cards(page, expected, timeout=60):
+    """The cards redraw after a filter change: poll until they show ``expected`` (or fail with both)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    shown = None
+    while time.monotonic() < deadline:
+        shown = shown_cards(page)
+        if shown == expected:
+            return
+        page.wait_for_timeout(300)
+    assert shown == expected
+
+
+def test_office_dashboard_values_filters_and_suppression(servers, page, demo_db):
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(f"{servers['office']}?page=dashboard&token={servers['token']}")
+    assert shown_cards(page) == expected_cards(demo_db)
+    expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=90_000)
+    assert page.locator(".js-plotly-plot").count() >= 4
+    page.wait_for_load_state("networkidle")
+    screenshot(page, "dashboard-office")
+    before = shown_cards(page)
+    page.locator(".xf-filter-branch select").select_option(label="综采党支部")
+    after = expected_cards(demo_db, branch="综采党支部")
+    assert after != before
+    wait_for_cards(page, after)
+    # 测量组 has four people: its figures are suppressed
+    page.locator(".xf-filter-branch select").select_option(label="通风安全党支部")
+    page.locator(".xf-filter-unit select").select_option(label="测量组")
+    small = expected_cards(demo_db, branch="通风安全党支部", unit="测量组")
+    assert "<5" in small.values()
+    wait_for_cards(page, small)
+    screenshot(page, "dashboard-office-small-unit")
+    assert page.request_log.external() == []
+
+
+def test_meeting_view_shows_no_case_text(servers, page, demo_db):
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(f"{servers['office']}?page=meeting&token={servers['token']}")
+    expect(page.locator("[data-testid=meeting-screen]").first).to_be_visible(timeout=90_000)
+    page.wait_for_load_state("networkidle")
+    screenshot(page, "dashboard-meeting-projector")
+    with db.session(db.make_engine(demo_db)) as s:
+        texts = list(s.scalars(sa.select(Case.text)))
+    body = page.inner_text("body")
+    for _ in range(8):  # every screen of the meeting
+        nxt = page.locator("button", has_text="下一屏")
+        if not nxt.count() or nxt.is_disabled():
+            break
+        nxt.click()
+        page.wait_for_timeout(400)
+        body += page.inner_text("body")
+    assert not re.search(r"XF20\d\d-\d{7}", body), "no case numbers in a meeting view"
+    leaked = [t for t in texts if len(t) >= 8 and t[:12] in body]
+    assert leaked == []
+    assert page.request_log.external() == []
+
+
+def test_dashboards_need_the_token(servers, page):
+    for which in ("dashboard", "meeting", "report"):
+        page.goto(f"{servers['office']}?page={which}")
+        page.wait_for_load_state("networkidle")
+        assert page.locator("[data-testid=count], [data-testid=meeting-screen]").count() == 0
