@@ -77,17 +77,27 @@ def test_case_list_filters(use_db):
     assert "共 1 件" in view.table.value and "&lt;b&gt;" in view.table.value
 
 
-def test_ledger_views_on_demo(demo_db, monkeypatch):
+def test_ledger_views_on_demo(demo_db, monkeypatch, tmp_path):
+    import shutil
+
     from widgets.ledger_views import PlanList, RiskLedger
     from xinfang import config
 
-    monkeypatch.setenv("XINFANG_DB_URL", demo_db)
+    copy = tmp_path / "demo.db"  # the test changes a status: work on a copy of the shared demo
+    shutil.copyfile(demo_db.removeprefix("sqlite:///"), copy)
+    monkeypatch.setenv("XINFANG_DB_URL", f"sqlite:///{copy}")
     config.reset()
     db.reset()
     ledger = RiskLedger()
     in_control = ledger.table.value.count('data-testid="risk-row"')
     ledger.status.value = "全部"
     assert ledger.table.value.count('data-testid="risk-row"') == 24 > in_control > 0
+    ledger.item.value = ledger.item.options[0][1]
+    ledger.new_status.value = "已化解"
+    ledger.update.click()
+    assert "已改为「已化解」" in ledger.message.value
+    ledger.status.value = "已化解"
+    assert ledger.item.options and ledger.item.options[0][1] == ledger.item.value
     plans = PlanList().table.value
     assert plans.count('data-testid="plan-row"') == 30
     import sqlalchemy as sa

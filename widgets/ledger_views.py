@@ -22,8 +22,26 @@ class RiskLedger(w.VBox):
     def __init__(self, **kwargs):
         self.status = w.Dropdown(options=["全部", *vocab.terms("risk_statuses")], value="在控", description="状态")
         self.table = w.HTML()
+        self.item = w.Dropdown(description="台账编号", options=[])
+        self.new_status = w.Dropdown(options=vocab.terms("risk_statuses"), description="改为")
+        self.update = w.Button(description="更新状态", button_style="primary")
+        self.update.add_class("xf-risk-update")
+        self.message = w.HTML()
         self.status.observe(self.refresh, names="value")
-        super().__init__([self.status, self.table], **kwargs)
+        self.update.on_click(self._update)
+        super().__init__([self.status, self.table, w.HBox([self.item, self.new_status, self.update]), self.message],
+                         **kwargs)
+        self.refresh()
+
+    def _update(self, _=None) -> None:
+        if self.item.value is None:
+            return
+        try:
+            ledgers.set_risk_status(self.item.value, self.new_status.value)
+        except XinfangError as exc:
+            self.message.value = f'<div data-testid="error">{html.escape(exc.zh)}</div>'
+            return
+        self.message.value = f'<div data-testid="done">第 {self.item.value} 项已改为「{html.escape(self.new_status.value)}」。</div>'
         self.refresh()
 
     def refresh(self, _=None) -> None:
@@ -33,12 +51,13 @@ class RiskLedger(w.VBox):
         except XinfangError as exc:
             self.table.value = f'<div data-testid="error">{e(exc.zh)}</div>'
             return
-        rows = [[e(str(r["found_on"])), e(r["unit"] or ""), e(r["issue"]), str(r["people_count"]), e(r["level"]),
+        self.item.options = [(f"{r['id']}　{r['unit'] or ''}　{r['issue'][:16]}", r["id"]) for r in items]
+        rows = [[str(r["id"]), e(str(r["found_on"])), e(r["unit"] or ""), e(r["issue"]), str(r["people_count"]), e(r["level"]),
                  e(r["measures"] or ""), e(r["owner"] or ""),
                  e(str(r["deadline"] or "")) + (' <b style="color:#b42318">逾期</b>' if r["overdue"] else ""),
                  e(r["status"]), e(r["source"] or "")] for r in items]
         self.table.value = f"<div>共 {len(items)} 项</div>" + _table(
-            ["发现日期", "单位", "不稳定因素", "涉及人数", "风险等级", "化解措施", "责任人", "化解期限", "状态", "来源"], rows, "risk-row")
+            ["编号", "发现日期", "单位", "不稳定因素", "涉及人数", "风险等级", "化解措施", "责任人", "化解期限", "状态", "来源"], rows, "risk-row")
 
 
 class PlanList(w.VBox):

@@ -162,6 +162,24 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from xinfang import export, report
+    from xinfang.storage import db
+
+    period = parse_period(args.period)
+    if not period.label.endswith("季度"):
+        raise XinfangError("cli.bad_period", value=args.period)
+    db.check_schema()
+    out_dir = Path(args.out) if args.out else export.default_dir()
+    with db.session() as s:
+        names = [args.branch] if args.branch else report.branches(s)
+        for name in names:
+            html_path, docx_path = report.write_files(s, name, period.start.year, (period.start.month - 1) // 3 + 1,
+                                                      out_dir)
+            _say(f"{name}：{html_path}　{docx_path}")
+    return 0
+
+
 def cmd_deadlines(args: argparse.Namespace) -> int:
     from xinfang import casework
     from xinfang.storage import db
@@ -337,6 +355,12 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--by", choices=["unit", "branch", "month", "quarter"], default=None)
     k.add_argument("--csv", action="store_true", help="以 CSV 输出")
     k.set_defaults(func=cmd_kpi)
+
+    rp = sub.add_parser("report", help="起草党支部季度研判分析报告（HTML 和 DOCX）")
+    rp.add_argument("--period", default=None, help="季度，如 2026Q3（默认本季度）")
+    rp.add_argument("--branch", default=None, help="党支部名称（默认全部党支部）")
+    rp.add_argument("--out", default=None, help="输出文件夹（默认 data/run/exports）")
+    rp.set_defaults(func=cmd_report)
 
     dl = sub.add_parser("deadlines", help="列出逾期或临期的信访事项")
     dl.add_argument("which", choices=["overdue", "soon"])

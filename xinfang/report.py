@@ -70,7 +70,11 @@ def _table(frame, caption: str) -> dict:
     """A displayed table as JSON-able data (values already suppressed)."""
     frame = frame.reset_index()
     rows = [[_plain(v) for v in row] for row in frame.itertuples(index=False, name=None)]
-    return {"caption": caption, "columns": [str(c) for c in frame.columns], "rows": rows}
+    return {"caption": caption, "columns": [COLUMN_NAMES.get(str(c), str(c)) for c in frame.columns], "rows": rows}
+
+
+# Column names of the analysis tables, as the report's readers see them.
+COLUMN_NAMES = {"unit": "单位", "topic": "话题", "label": "情绪", "month": "月份", "index": "项目"}
 
 
 def _plain(value):

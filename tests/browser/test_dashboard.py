@@ -97,3 +97,28 @@ def test_dashboards_need_the_token(servers, page):
         page.goto(f"{servers['office']}?page={which}")
         page.wait_for_load_state("networkidle")
         assert page.locator("[data-testid=count], [data-testid=meeting-screen]").count() == 0
+
+
+def test_generated_report_opens_in_the_browser(demo_db, browser, tmp_path):
+    import subprocess
+    import sys
+
+    from ..conftest import REPO
+
+    out = subprocess.run([sys.executable, "-m", "xinfang.cli", "report", "--period", "2026Q3", "--branch", "综采党支部",
+                          "--out", str(tmp_path)], capture_output=True, text=True, cwd=REPO,
+                         env={**__import__("os").environ, "XINFANG_DB_URL": demo_db})
+    assert out.returncode == 0, out.stderr
+    html_file = next(tmp_path.glob("*.html"))
+    assert next(tmp_path.glob("*.docx")).stat().st_size > 10_000
+    page = browser.new_page(viewport={"width": 1000, "height": 1400})
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(html_file.as_uri())
+    body = page.inner_text("body")
+    for section in ("一、总体情况", "二、主要表现", "不稳定因素", "思想情绪", "典型案例", "原因分析", "上季度措施落实"):
+        assert section in body, section
+    assert "综采党支部2026年第三季度" in body
+    screenshot(page, "report-html")
+    assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+    page.close()
