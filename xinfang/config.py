@@ -94,6 +94,8 @@ SETTINGS: tuple[Setting, ...] = (
             "统计表中少于此人数的格子显示为「<5」（隐私保护阈值）。"),
     Setting("demo_seed", _int_in(0, 2**31 - 1), 20261021, "演示数据的随机种子。"),
     Setting("open_browser", _bool, True, "启动服务后是否自动打开浏览器。"),
+    Setting("vault_key_file", _path, None,
+            "身份库加密密钥文件。不设时为 data_dir 下的 secrets/vault.key；请与数据库分开备份和保管。"),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
