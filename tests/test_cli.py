@@ -146,3 +146,45 @@ def test_bad_period__error(tmp_path):
     url = f"sqlite:///{_migrated(tmp_path)}"
     assert_one_clear_line(run("kpi", "--period", "2026Q5", env={"XINFANG_DB_URL": url}), "cli.bad_period",
                           value="2026Q5")
+
+
+def test_export_then_import_commands__ok(tmp_path):
+    """xinfang export cases / submissions, then xinfang import of those files into a fresh database."""
+    src = {"XINFANG_DB_URL": f"sqlite:///{tmp_path / 'src.db'}"}
+    assert run("demo", "--cases", "60", "--anchor", ANCHOR.isoformat(), env=src).returncode == 0
+    cases, answers = tmp_path / "事项.xlsx", tmp_path / "答卷.csv"
+    r = run("export", "cases", "--out", str(cases), "--with-identity", "--user", "ganbu1", "--reason", "迁移台账",
+            env=src)
+    assert r.returncode == 0 and "已导出 60 行" in r.stdout and "身份信息" in r.stdout, r.stderr
+    r = run("export", "submissions", "--form", "sixiang_dongtai", "--out", str(answers), env=src)
+    assert r.returncode == 0, r.stderr
+    exported = int(r.stdout.split("已导出 ")[1].split(" 行")[0])
+    assert exported > 0
+
+    dst = {"XINFANG_DB_URL": f"sqlite:///{tmp_path / 'dst.db'}"}
+    assert run("demo", "--cases", "0", "--anchor", ANCHOR.isoformat(), env=dst).returncode == 0
+    r = run("import", "ledger", str(cases), "--dry-run", env=dst)
+    assert r.returncode == 0 and "试运行" in r.stdout and "可以导入 60 行" in r.stdout, r.stdout + r.stderr
+    r = run("import", "ledger", str(cases), env=dst)
+    assert r.returncode == 0 and "导入 60 行" in r.stdout, r.stdout + r.stderr
+    r = run("import", "kobo", str(answers), "--form", "sixiang_dongtai", env=dst)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    r2 = run("import", "kobo", str(answers), "--form", "sixiang_dongtai", env=dst)
+    assert f"之前已导入而跳过 {exported} 行" in r2.stdout, r2.stdout
+
+
+def test_export_identity_needs_a_known_user__error(tmp_path):
+    env = {"XINFANG_DB_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    assert run("db", "upgrade", env=env).returncode == 0
+    r = run("export", "cases", "--with-identity", "--user", "nobody", "--reason", "核对", env=env)
+    assert_one_clear_line(r, "export.unknown_user", user="nobody")
+
+
+def test_import_of_a_wrong_file__error(tmp_path):
+    env = {"XINFANG_DB_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    assert run("db", "upgrade", env=env).returncode == 0
+    bad = tmp_path / "台账.pdf"
+    bad.write_bytes(b"%PDF-1.4")
+    r = run("import", "ledger", str(bad), env=env)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "台账.pdf" in r.stderr and "不能导入" in r.stderr

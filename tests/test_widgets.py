@@ -126,3 +126,37 @@ def test_warning_list_on_demo_enters_flags_once(demo_db, monkeypatch, tmp_path):
     assert f"已登记 {len(view.flags)} 条" in view.message.value
     view.button.click()
     assert "已登记 0 条" in view.message.value
+
+
+def test_export_panel_writes_files_and_refuses_identity_without_reason(demo_db, monkeypatch, tmp_path):
+    from openpyxl import load_workbook
+
+    import shutil
+
+    from widgets.export_panel import ExportPanel
+    from xinfang import config
+
+    copy = tmp_path / "demo.db"  # identity exports write audit entries: work on a copy of the shared demo
+    shutil.copyfile(demo_db.removeprefix("sqlite:///"), copy)
+    monkeypatch.setenv("XINFANG_DB_URL", f"sqlite:///{copy}")
+    monkeypatch.setenv("XINFANG_RUN_DIR", str(tmp_path))
+    config.reset()
+    db.reset()
+    panel = ExportPanel()
+    panel.forms.value = ("sixiang_dongtai",)
+    panel.go.click()
+    assert 'data-testid="export-result"' in panel.result.value and panel.progress.value == 1.0
+    wb = load_workbook(tmp_path / "exports" / "答卷.xlsx", read_only=True)
+    assert wb.sheetnames == ["员工思想动态问卷", "说明"]
+
+    staff = ExportPanel(user="ganbu1", role="信访干部")
+    staff.what.value = "cases"
+    assert staff.identity.layout.display == ""
+    staff.identity.value = True
+    staff.go.click()
+    assert "须写明导出人和理由" in staff.result.value
+    staff.reason.value = "<b>核对</b>"
+    staff.fmt.value = "csv"
+    staff.go.click()
+    assert "件事项的身份信息" in staff.result.value and "<b>核对" not in staff.result.value
+    assert ExportPanel().identity.layout.display == "none"  # no signed-in user: no identity offered

@@ -204,6 +204,80 @@ def cmd_retention(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- import / export ----------------------------------------------------------------------------
+
+
+class _Bar:
+    """A tqdm progress bar on stderr fed by the library's progress callbacks."""
+
+    def __init__(self, label: str, unit: str) -> None:
+        self.label, self.unit, self.bar = label, unit, None
+
+    def rows(self, read: int, fraction: float | None) -> None:  # imports: (rows read, fraction)
+        if self.bar is None:  # made on the first report, so an early error prints alone
+            from tqdm import tqdm
+
+            self.bar = tqdm(desc=self.label, unit=self.unit, total=100, file=sys.stderr, leave=False,
+                            disable=not sys.stderr.isatty(), bar_format="{desc} {percentage:3.0f}%|{bar}| {postfix}")
+        if fraction is not None:
+            self.bar.n = round(100 * fraction)
+        self.bar.set_postfix_str(f"{read} 行", refresh=True)
+
+    def of(self, done: int, total: int) -> None:  # exports: (rows written, total)
+        self.rows(done, done / total if total else 1.0)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from xinfang.imports import run_import
+    from xinfang.storage import db
+
+    db.check_schema()
+    bar = _Bar("导入" if not args.dry_run else "试导入", "行")
+    try:
+        report = run_import(args.kind, args.file, form=args.form, mapping=args.mapping, dry_run=args.dry_run,
+                            sheet=args.sheet, refusals_path=args.refusals, progress=bar.rows)
+    finally:
+        bar.close()
+    for line in report.lines():
+        _say(line)
+    return 0 if report.ok else 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from xinfang import export
+    from xinfang.storage import db
+    from xinfang.storage.models import User
+
+    db.check_schema()
+    period = parse_period(args.period) if args.period else None
+    bar = _Bar("导出", "行")
+    try:
+        if args.what == "submissions":
+            result = export.export_submissions(args.out, forms=args.form or None, period=period, progress=bar.of)
+        else:
+            role = None
+            if args.with_identity:
+                with db.session() as s:
+                    user = s.scalar(select(User).where(User.username == (args.user or ""), User.active))
+                if user is None:
+                    raise XinfangError("export.unknown_user", user=args.user or "（未填写）")
+                role = user.role
+            result = export.export_cases(args.out, period=period, branch=args.branch,
+                                         with_identity=args.with_identity, actor=args.user, role=role,
+                                         reason=args.reason, progress=bar.of)
+    finally:
+        bar.close()
+    for line in result.lines():
+        _say(line)
+    return 0
+
+
 # -- servers ------------------------------------------------------------------------------------
 
 
@@ -370,6 +444,27 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("retention", help="按保存期限删除过期的身份信息和问卷自由文字")
     r.add_argument("--dry-run", action="store_true", help="只报告，不删除")
     r.set_defaults(func=cmd_retention)
+
+    im = sub.add_parser("import", help="导入问卷星、Kobo/ODK 导出的答卷或旧的信访台账（可先试导入）")
+    im.add_argument("kind", help="类型：wjx（问卷星）、kobo（Kobo/ODK）或 ledger（信访台账）")
+    im.add_argument("file", help="要导入的 .xlsx 或 .csv 文件")
+    im.add_argument("--form", default=None, help="答卷对应的表单（survey_forms 中的名称，如 sixiang_dongtai）")
+    im.add_argument("--mapping", default=None, help="列对应文件（YAML），列名与表单题目或台账字段不一致时使用")
+    im.add_argument("--sheet", default=None, help="工作表名称（默认第一个有内容的表）")
+    im.add_argument("--dry-run", action="store_true", help="只检查并报告，不写入数据库")
+    im.add_argument("--refusals", default=None, help="把每一条被拒绝的行及原因另存为 CSV 文件")
+    im.set_defaults(func=cmd_import)
+
+    ex = sub.add_parser("export", help="导出答卷（每张表单一个工作表）或信访事项到 Excel / CSV")
+    ex.add_argument("what", choices=["submissions", "cases"], help="submissions（答卷）或 cases（信访事项）")
+    ex.add_argument("--out", default=None, help="输出文件 .xlsx 或 .csv（默认 data/run/exports 下）")
+    ex.add_argument("--form", action="append", default=None, help="只导出这张表单的答卷（可重复）")
+    ex.add_argument("--period", default=None, help="期间：2026Q3、2026-10 或 2026（默认全部）")
+    ex.add_argument("--branch", default=None, help="只导出这个党支部的事项")
+    ex.add_argument("--with-identity", action="store_true", help="包含姓名、工号、电话（须有权限并写明理由，记入审计日志）")
+    ex.add_argument("--user", default=None, help="导出人的用户名（导出身份信息时必填）")
+    ex.add_argument("--reason", default=None, help="导出身份信息的理由")
+    ex.set_defaults(func=cmd_export)
 
     s = sub.add_parser("serve", help="启动表单服务器和办公服务器")
     s.add_argument("--host", default=None, help="监听地址（默认 127.0.0.1；局域网服务时填本机地址或 0.0.0.0）")

@@ -386,6 +386,26 @@ _CATALOGUE: dict[str, Entry] = {
         "不支持导出为「{value}」格式。请选择 {known} 之一。",
         "Cannot export as {value!r}; use one of {known}.",
     ),
+    "export.csv_one_form": Entry(
+        "CSV 文件只能放一张表单的答卷，现在选了 {count} 张（{forms}）。请只选一张表单，或导出为 .xlsx（每张表单一个工作表）。",
+        "A CSV file holds one form's submissions; {count} were chosen ({forms}). Choose one, or export .xlsx.",
+    ),
+    "export.unknown_form": Entry(
+        "没有表单「{form}」。可以导出的表单：{known}。",
+        "No form {form!r}. Forms that can be exported: {known}.",
+    ),
+    "export.identity_not_allowed": Entry(
+        "「{role}」角色不能导出身份信息（姓名、工号、电话）。只有 {allowed} 可以导出，且须写明理由。",
+        "Role {role!r} may not export identity fields; only {allowed} may, with a reason.",
+    ),
+    "export.unknown_user": Entry(
+        "没有可用的用户「{user}」。导出身份信息须用 --user 写明本人的用户名（由主任用 xinfang user 命令建立）。",
+        "No active user {user!r}; exporting identity needs --user with your user name.",
+    ),
+    "export.identity_reason": Entry(
+        "导出身份信息（姓名、工号、电话）须写明导出人和理由，会记入审计日志。",
+        "Exporting identity fields needs the user and a reason; both are audit-logged.",
+    ),
     # -- imports (问卷星, Kobo/ODK, legacy ledgers) --------------------------------------------------
     "import.unknown_kind": Entry(
         "不认识的导入类型「{kind}」。请使用以下之一：{known}。",
@@ -439,6 +459,106 @@ _CATALOGUE: dict[str, Entry] = {
     "cli.port_busy": Entry(
         "端口 {port} 已被占用。请用 --{which}-port 指定其他端口，或关闭占用它的程序。",
         "Port {port} is already in use. Choose another with --{which}-port.",
+    ),
+    # -- backup and restore -----------------------------------------------------------------------
+    "backup.not_found": Entry(
+        "找不到备份文件「{file}」。请确认文件名和所在文件夹。",
+        "Backup file {file!r} not found.",
+    ),
+    "backup.unreadable": Entry(
+        "「{file}」不是完整的备份文件（{detail}）：可能只复制了一部分或已经损坏。未做任何恢复，现有数据库没有改动。"
+        "请换用另一份备份。",
+        "{file!r} is not a complete backup ({detail}): partly copied or corrupt. Nothing was restored.",
+    ),
+    "backup.not_a_backup": Entry(
+        "「{file}」不是信访工作簿的备份文件（{detail}）。未做任何恢复，现有数据库没有改动。"
+        "请选择 xinfang backup 生成的 .tar.gz 文件。",
+        "{file!r} is not a xinfang backup ({detail}). Nothing was restored.",
+    ),
+    "backup.checksum": Entry(
+        "备份「{file}」已损坏：其中的 {member} 与备份时记录的校验值（SHA-256）不符。未做任何恢复，现有数据库没有改动。"
+        "请换用另一份备份。",
+        "Backup {file!r} is corrupt: {member} does not match its recorded SHA-256. Nothing was restored.",
+    ),
+    "backup.format_too_new": Entry(
+        "备份「{file}」的格式（第 {found} 版）比本程序认识的（第 {known} 版）新。未做任何恢复。请先升级本程序。",
+        "Backup {file!r} has format version {found}; this program knows up to {known}. Nothing was restored.",
+    ),
+    "backup.schema_too_new": Entry(
+        "备份「{file}」来自更新版本的信访工作簿（结构版本 {found}），本程序只认识到 {known}。"
+        "未做任何恢复，现有数据库没有改动。请先升级本程序，再用新程序恢复。",
+        "Backup {file!r} comes from a newer version (schema {found}); this program knows up to {known}. "
+        "Nothing was restored: upgrade the program first.",
+    ),
+    "backup.target_too_new": Entry(
+        "当前数据库 {where} 已由更新版本的信访工作簿升级（结构版本 {found}），本程序只认识到 {known}。"
+        "为免丢失数据，未做恢复，现有数据库没有改动。请用新版本的程序恢复。",
+        "The current database {where} was upgraded by a newer version (schema {found}); this program knows up "
+        "to {known}. Nothing was restored: restore with the newer program.",
+    ),
+    "backup.backend_mismatch": Entry(
+        "备份「{file}」是 {found} 数据库的备份，而当前数据库 {where} 是 {target}。未做任何恢复。"
+        "请把 XINFANG_DB_URL 指向一个 {found} 数据库后再恢复。",
+        "Backup {file!r} is of a {found} database but {where} is {target}. Nothing was restored.",
+    ),
+    "backup.pg_schema_conflict": Entry(
+        "备份来自 PostgreSQL 的 schema「{found}」，当前数据库使用 schema「{target}」，而「{found}」在这个数据库里已经存在。"
+        "未做任何恢复。请把 XINFANG_DB_URL 的 search_path 设为「{found}」，或恢复到另一个数据库。",
+        "The backup holds schema {found!r}; the target uses {target!r} and {found!r} already exists there. "
+        "Nothing was restored.",
+    ),
+    "backup.verify_failed": Entry(
+        "恢复出的数据库没有通过核对（{detail}）。现有数据库没有改动。请换用另一份备份。",
+        "The restored database failed verification ({detail}). The current database is unchanged.",
+    ),
+    "backup.no_database": Entry(
+        "数据库 {where} 不是一个文件，无法备份。请把 XINFANG_DB_URL 指向数据库文件或 PostgreSQL 数据库。",
+        "The database {where} is not a file and cannot be backed up.",
+    ),
+    "backup.tool_missing": Entry(
+        "找不到 PostgreSQL 工具 {tool}。请安装与数据库服务器同版本或更新的 postgresql-client"
+        "（如 apt-get install postgresql-client）。",
+        "The PostgreSQL tool {tool} is missing. Install postgresql-client (same or newer major version than "
+        "the server).",
+    ),
+    "backup.tool_failed": Entry(
+        "{tool} 运行失败：{detail}。现有数据库没有改动。若提示版本不符，请安装与服务器同版本或更新的 postgresql-client。",
+        "{tool} failed: {detail}. The current database is unchanged.",
+    ),
+    "backup.dest_exists": Entry(
+        "文件「{file}」已存在，未覆盖。请换一个文件名或文件夹。",
+        "{file!r} already exists and was not overwritten.",
+    ),
+    "backup.key_with_backup": Entry(
+        "身份库密钥不能和数据库备份放在同一个文件夹（{folder}）：两者都丢失或被拿走时，身份信息就暴露了。"
+        "请用 --key-to 指定另一个介质上的位置（如另一个 U 盘）。",
+        "The vault key must not sit in the backup's folder ({folder}); give --key-to a place on another medium.",
+    ),
+    "backup.key_not_found": Entry(
+        "找不到密钥文件「{file}」。请确认 --key-from 给出的路径。未做任何恢复。",
+        "Key file {file!r} not found. Nothing was restored.",
+    ),
+    "backup.key_conflict": Entry(
+        "密钥文件「{file}」已存在，且与{other}不同，未覆盖。未做任何恢复。请确认要用哪一个密钥，"
+        "必要时先把现有的密钥文件移走（不要删除，旧数据可能还需要它）。",
+        "Key file {file!r} exists and differs from {other}; not overwritten. Nothing was restored.",
+    ),
+    # -- offline install bundle -------------------------------------------------------------------
+    "bundle.wrong_python": Entry(
+        "这个安装包是为 Python {wanted}（{wanted_platform}）制作的，本机用的是 Python {found}（{found_platform}，"
+        "{executable}）。安装包里的程序包只能装在 Python {wanted} 上，未安装任何东西。请在本机安装 Python {wanted}"
+        "（或设 PYTHON=它的路径后重试），或在联网电脑上用与本机相同版本的 Python 重新制作安装包（xinfang bundle）。",
+        "This bundle was made for Python {wanted} ({wanted_platform}); this machine runs Python {found} "
+        "({found_platform}, {executable}). Nothing was installed. Install Python {wanted} or rebuild the bundle "
+        "with this machine's Python version.",
+    ),
+    "bundle.damaged": Entry(
+        "安装包不完整或已损坏：{file} {problem}。未安装任何东西。请重新复制安装包，并用随附的 .sha256 文件核对。",
+        "The bundle is incomplete or corrupt: {file} {problem_en}. Nothing was installed. Copy it again.",
+    ),
+    "bundle.build_failed": Entry(
+        "制作安装包失败：{step}（{detail}）。请确认这台电脑能访问 PyPI，然后重试。",
+        "Building the bundle failed: {step} ({detail}). Check that this machine reaches PyPI.",
     ),
 }
 

@@ -76,7 +76,8 @@ def coerce(f: Field, raw: object, options: tuple[Choice, ...] | None = None) -> 
             raise bad
         if kind == "calculate" and isinstance(raw, int | float):
             return raw
-        return _check_text(f, str(raw))
+        # surrounding blanks are never meant (a pasted line, a trailing newline); inner text is kept verbatim
+        return _check_text(f, str(raw).strip() if kind == "text" else str(raw))
     if kind == "integer":
         if isinstance(raw, bool):
             raise bad

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from xinfang.errors import ValidationError
 from xinfang.forms import Field, FormSpec
 from xinfang.imports.batches import FormRow
-from xinfang.imports.mapping import ColumnMapping
+from xinfang.imports.mapping import ColumnMapping, header_key
 from xinfang.imports.questions import Questions, choice_name
 from xinfang.imports.report import ImportReport
 from xinfang.imports.tables import Table
@@ -34,9 +34,11 @@ SYSTEM = ("_id", "_index", "_parent_index", "_parent_table_name", "_status", "_t
           "__version__", "_version_", "_version", "_xform_id_string", "_attachments", "_media_count",
           "AttachmentsPresent", "AttachmentsExpected", "Status", "ReviewState", "Edits", "FormVersion",
           "instanceName", "meta/instanceName", "meta-instanceName", "meta/rootUuid", "meta-rootUuid",
-          "meta/deprecatedID", "meta-deprecatedID")
-ID_COLUMNS = ("meta/instanceID", "meta-instanceID", "instanceID", "KEY", "_uuid")
-TIME_COLUMNS = ("_submission_time", "SubmissionDate")
+          "meta/deprecatedID", "meta-deprecatedID", "表单版本")
+# the workbook's own export (xinfang.export.export_submissions) names them in Chinese
+ID_COLUMNS = ("meta/instanceID", "meta-instanceID", "instanceID", "KEY", "_uuid", "答卷编号")
+TIME_COLUMNS = ("_submission_time", "SubmissionDate", "提交日期")
+_OPTION_TEXT = re.compile(r"^(.+)[(（]([^()（）]+)[)）]$")  # 「题目(选项)」 0/1 columns, as 问卷星 and our export head them
 _GEO_PART = re.compile(r"^_.+_(latitude|longitude|altitude|precision)$")
 CHINA = dt.timezone(dt.timedelta(hours=8))  # the mine's day; Kobo and Central record UTC
 
@@ -95,7 +97,7 @@ class _Plan:
             if col in PRIVATE or _GEO_PART.match(col):
                 report.dropped_columns.append(col)
                 continue
-            if col in SYSTEM or col in ID_COLUMNS:
+            if col in SYSTEM or col in ID_COLUMNS or col in TIME_COLUMNS:
                 continue
             named, f = questions.find(col, by_text=False)
             if not named and f is None:
@@ -126,6 +128,15 @@ class _Plan:
             if f is not None and f.kind == "select_multiple" and any(c.name == choice for c in f.choices):
                 self.options[j] = (f, choice)
                 return True
+        if m := _OPTION_TEXT.match(col):
+            f = questions.find(m[1])[1]
+            if f is not None and f.kind == "select_multiple":
+                key = header_key(m[2])
+                choice = next((c.name for c in f.choices if c.name == m[2]
+                               or any(header_key(t) == key for t in c.labels.values())), None)
+                if choice is not None:
+                    self.options[j] = (f, choice)
+                    return True
         return False
 
 
@@ -177,7 +188,7 @@ def _answer(f: Field, raw: object, mapping: ColumnMapping) -> object:
     if f.kind == "select_multiple":
         text = text_of(raw)
         names = [c.name for c in f.choices]
-        parts = text.split() if all(p in names for p in text.split()) else [p for p in re.split(r"[,，;；]\s*", text) if p]
+        parts = text.split() if all(p in names for p in text.split()) else [p for p in re.split(r"[,，;；┋]\s*", text) if p]
         return [choice_name(f, p, mapping) for p in parts]
     if f.kind == "date":
         return parse_date(raw).isoformat()
