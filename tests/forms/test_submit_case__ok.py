@@ -108,3 +108,13 @@ def test_answers_that_fail_write_nothing__ok(mine):
     assert str(info.value).startswith("提交未成功，请改正以下 3 处后再提交：")
     with db.session(mine) as s:
         assert count(s, Submission) == 0 and count(s, Case) == 0 and count(s, Form) == 0
+
+
+def test_case_is_received_on_the_submission_day__ok(mine):
+    """An answer submitted (or imported) for an earlier day registers its case on that day, not today."""
+    day = dt.date(2025, 3, 4)
+    with db.session() as s:
+        receipt = submit(s, DEMAND, {"mode": "匿名", "content": "澡堂热水不够", "unit": "更新队"}, new_instance_id(),
+                         today=day)
+        case = s.scalar(select(Case).where(Case.case_no == receipt.cases[0].case_no))
+        assert case.received_on == day

@@ -230,7 +230,7 @@ def submit(session: Session, spec: FormSpec, answers: Mapping[str, object], inst
         plan = session.get(FollowUpPlan, plan_id) if plan_id is not None else None
         if plan is None and plan_id is not None:
             top.fail(top.field("visit.plan"), "form.record_invalid", detail=f"一人一策编号 {plan_id} 不存在，请核对")
-    prepared = _prepare(spec, ev.values, top, units, problems, language)
+    prepared = _prepare(spec, ev.values, top, units, problems, language, today)
     for target, f in spec.targets.items():  # check every mapped value before anything is written
         if f.repeat is None:
             top.get(target)
@@ -259,7 +259,8 @@ def _is_identity(spec: FormSpec, name: str) -> bool:
     return bool(f.target and f.target.startswith("identity."))
 
 
-def _case_rows(spec: FormSpec, values: Mapping[str, object], top: _Values, units, problems, language):
+def _case_rows(spec: FormSpec, values: Mapping[str, object], top: _Values, units, problems, language,
+               today: dt.date):
     """One NewCase per demand: the form's, or one per item of the repeat holding case.text."""
     text_field = spec.targets["case.text"]
     if text_field.repeat is None:
@@ -273,7 +274,7 @@ def _case_rows(spec: FormSpec, values: Mapping[str, object], top: _Values, units
         identity = {k: v.get(f"identity.{k}") for k in ("name", "staff_no", "phone")}
         rows.append((NewCase(
             text=v.get("case.text", ""), received_on=v.get("case.received_on") or top.get("activity.held_on")
-            or top.get("case.received_on") or dt.date.today(),
+            or top.get("case.received_on") or today,
             channel=v.get("case.channel"), intake_mode=v.get("case.intake_mode"), unit=v.get("case.unit"),
             nature=v.get("case.nature", "申诉求决"), category=v.get("case.category"), people_count=v.get("case.people_count", 1),
             is_group=v.get("case.is_group", False), escalated=v.get("case.escalated", False),
@@ -282,9 +283,9 @@ def _case_rows(spec: FormSpec, values: Mapping[str, object], top: _Values, units
     return rows
 
 
-def _prepare(spec, values, top, units, problems, language):
+def _prepare(spec, values, top, units, problems, language, today: dt.date):
     if spec.record in {"case", "activity+cases"}:
-        return _case_rows(spec, values, top, units, problems, language)
+        return _case_rows(spec, values, top, units, problems, language, today)
     return []
 
 
