@@ -38,10 +38,12 @@ class Phone:
         self.base = re.match(r"https?://([^/]+)/", url)[1]
         self.session = uuid.uuid4().hex
         self.states: dict[str, dict] = {}
+        self.history: list[tuple[str, dict]] = []  # every state change from the kernel, in order
         self.ws = None
         self.kernel: str | None = None
         self._updates: asyncio.Queue = asyncio.Queue()
         self._reader: asyncio.Task | None = None
+        self._control: str | None = None
         self.opened_in: float | None = None
 
     # -- protocol -------------------------------------------------------------------------------
@@ -78,6 +80,7 @@ class Phone:
                 await self._updates.put(("states", None))
             elif data.get("method") in ("update", "echo_update") and comm:
                 self.states.setdefault(comm, {}).update(data.get("state", {}))
+                self.history.append((comm, data.get("state", {})))
                 await self._updates.put(("update", comm))
 
     async def open(self) -> float:
@@ -97,13 +100,17 @@ class Phone:
             f"{scheme}://{self.base}/api/kernels/{self.kernel}/channels?session_id={self.session}",
             max_message_size=64 * 2**20)
         self._reader = asyncio.create_task(self._read())
-        comm = uuid.uuid4().hex
+        self._control = comm = uuid.uuid4().hex
         await self._send("comm_open", {"comm_id": comm, "target_name": "jupyter.widget.control", "data": {}},
                          {"version": CONTROL_VERSION})
-        await self._send("comm_msg", {"comm_id": comm, "data": {"method": "request_states"}})
-        await self._next(lambda kind, _id: kind == "states")
+        await self.refresh()
         self.opened_in = time.perf_counter() - t0
         return self.opened_in
+
+    async def refresh(self, timeout: float | None = None) -> None:
+        """Ask the kernel for every widget's state again (what a reloaded widget manager would show)."""
+        await self._send("comm_msg", {"comm_id": self._control, "data": {"method": "request_states"}})
+        await self._next(lambda kind, _id: kind == "states", timeout)
 
     async def _next(self, accept: Callable[[str, str | None], bool], timeout: float | None = None) -> None:
         deadline = time.monotonic() + (timeout or self.timeout)
@@ -180,6 +187,50 @@ async def fill_questionnaire(phone: Phone, remark: str, *, seed: int = 0) -> Non
     for child in (boxes[seed % len(boxes)], boxes[(seed + 1) % len(boxes)]):
         await phone.set(child, value=True)
     await phone.set(phone.find("xf-input-remark"), value=remark)
+
+
+async def fill_demand(phone: Phone, content: str, *, mode: str = "匿名", name: str = "", staff_no: str = "",
+                      mobile: str = "", seed: int = 0) -> None:
+    """Fill 诉求登记 (suqiu_dengji): 反映方式 ``mode`` (实名 / 保密 / 匿名), the identity when not 匿名, a unit,
+    channel, nature and topic chosen by ``seed``, and the demand ``content``."""
+    modes = [label.split("（")[0] for label in phone.states[phone.find("xf-input-intake_mode")]["_options_labels"]]
+    await phone.set(phone.find("xf-input-intake_mode"), index=modes.index(mode))
+    if mode != "匿名":
+        for field_name, value in (("name", name), ("staff_no", staff_no), ("phone", mobile)):
+            if value:
+                await phone.set(phone.find(f"xf-input-{field_name}"), value=value)
+    for i, field_name in enumerate(("unit", "channel", "nature", "topic")):
+        model = phone.find(f"xf-input-{field_name}")
+        n = len(phone.states[model]["_options_labels"])
+        await phone.set(model, index=(seed + 5 * i) % n)
+    await phone.set(phone.find("xf-input-content"), value=content)
+
+
+async def press_submit(phone: Phone, timeout: float | None = None) -> str | None:
+    """Press 提交 and wait for the outcome of this press: None when the answers were stored (the page
+    clears its "submitting" line), else the error the page shows (HTML). Unlike ``receipt_shown`` it
+    tells apart the second and later submissions of one page, whose receipt text may not change."""
+    mark = len(phone.history)
+    await phone.click(phone.find("xf-submit"))
+    outcome: dict[str, str] = {}
+
+    def settled(p: Phone) -> bool:
+        busy: set[str] = set()
+        for model, state in p.history[mark:]:
+            value = state.get("value")
+            if not isinstance(value, str):
+                continue
+            if 'data-testid="form-error"' in value:
+                outcome["error"] = value
+                return True
+            if value.startswith('<div class="xf-hint">') and ("正在提交" in value or "Submitting" in value):
+                busy.add(model)
+            elif model in busy and value == "":
+                return True
+        return False
+
+    await phone.wait_for(settled, timeout)
+    return outcome.get("error")
 
 
 def receipt_shown(phone: Phone) -> bool:

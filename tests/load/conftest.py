@@ -11,6 +11,7 @@ the documented "meeting" profile is 70 (see README).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -141,9 +142,15 @@ class FormsServer:
         return rss_mb(self.proc.pid), sum(rss_mb(k) for k in ks), len(ks)
 
     def kill(self) -> None:
-        """SIGKILL the server and everything it started (a crash or a pulled plug)."""
+        """SIGKILL the server and everything it started (a crash or a pulled plug). Kernels run in
+        sessions of their own (jupyter_client starts them so): they are killed by pid, at once with
+        the server, not left to finish a submission after it is gone."""
         if self.proc is not None and self.proc.poll() is None:
+            kernels = kernel_pids(self.proc.pid)
             os.killpg(self.proc.pid, signal.SIGKILL)
+            for pid in kernels:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             self.proc.wait(timeout=30)
 
     def stop(self) -> None:
@@ -188,3 +195,123 @@ def migrated_sqlite(tmp_path):
             s.add(OrgUnit(name=name, kind="区队", headcount=80))
     eng.dispose()
     return url
+
+
+# -- a throwaway PostgreSQL cluster (fault tests restart it; never the shared server on 5432) -----
+
+def _pg_tool(name: str) -> str:
+    """initdb / pg_ctl: XINFANG_TEST_<NAME>, else on PATH, else Debian's /usr/lib/postgresql/<newest>/bin."""
+    import shutil
+
+    given = os.environ.get(f"XINFANG_TEST_{name.upper()}")
+    if given:
+        return given
+    found = shutil.which(name) or shutil.which(name, path="/usr/local/bin")
+    if found:
+        return found
+    versions = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+                      key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
+    return str(versions[-1]) if versions else f"/usr/local/bin/{name}"
+
+
+INITDB = _pg_tool("initdb")
+PG_CTL = _pg_tool("pg_ctl")
+
+
+@dataclass
+class PgCluster:
+    """A PostgreSQL cluster of its own: made by initdb in a temporary folder, on a free port, trust auth."""
+
+    root: Path
+    port: int
+    as_user: list[str]
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        return subprocess.run([*self.as_user, *args], capture_output=True, text=True, timeout=timeout, cwd=self.root)
+
+    def pg_ctl(self, action: str, *args: str) -> None:
+        done = self.run(PG_CTL, action, "-D", str(self.data), "-w", "-t", "90", *args)
+        if done.returncode != 0:
+            raise RuntimeError(f"pg_ctl {action} failed:\n{done.stdout}\n{done.stderr}\n{self.log()}")
+
+    def start(self) -> None:
+        self.pg_ctl("start", "-l", str(self.root / "server.log"), "-o",
+                    f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off")
+
+    def restart(self) -> None:
+        """``pg_ctl restart -m fast``: open connections are cut, the server is down, then up again."""
+        self.pg_ctl("restart", "-m", "fast", "-l", str(self.root / "server.log"))  # options kept by postgres
+
+    def stop(self, mode: str = "fast") -> None:
+        self.pg_ctl("stop", "-m", mode)
+
+    def log(self) -> str:
+        path = self.root / "server.log"
+        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+
+
+def _unprivileged() -> tuple[list[str], int, int] | None:
+    """How to run initdb and pg_ctl as an unprivileged user (initdb refuses root): (command prefix, uid, gid)."""
+    if os.geteuid() != 0:
+        return [], os.getuid(), os.getgid()
+    import pwd
+    import shutil
+
+    for user in ("postgres", "nobody"):
+        try:
+            entry = pwd.getpwnam(user)
+        except KeyError:
+            continue
+        if shutil.which("runuser"):
+            return ["runuser", "-u", user, "--"], entry.pw_uid, entry.pw_gid
+        if shutil.which("setpriv"):
+            return (["setpriv", f"--reuid={entry.pw_uid}", f"--regid={entry.pw_gid}", "--clear-groups"],
+                    entry.pw_uid, entry.pw_gid)
+    return None
+
+
+def _no_cluster(why: str) -> None:
+    msg = f"cannot make a throwaway PostgreSQL cluster: {why}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(msg + " — CI=true requires it", pytrace=False)
+    pytest.skip(msg)
+
+
+@pytest.fixture
+def throwaway_pg():
+    """A started throwaway cluster (initdb on a free port); stopped and removed after the test."""
+    import shutil
+    import tempfile
+
+    if not (Path(INITDB).exists() and Path(PG_CTL).exists()):
+        _no_cluster(f"{INITDB} or {PG_CTL} not found (set XINFANG_TEST_INITDB / XINFANG_TEST_PG_CTL)")
+    who = _unprivileged()
+    if who is None:
+        _no_cluster("running as root and no unprivileged user (postgres, nobody) to run initdb as")
+    prefix, uid, gid = who
+    root = Path(tempfile.mkdtemp(prefix="xf-pg-"))  # not under pytest's tmp: that is private to root
+    os.chown(root, uid, gid)
+    cluster = PgCluster(root, free_port(), prefix)
+    started = False
+    try:
+        done = cluster.run(INITDB, "-D", str(cluster.data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
+                           "--locale=C", "--no-sync")
+        if done.returncode != 0:
+            _no_cluster(f"initdb failed: {(done.stderr or done.stdout).strip()[-500:]}")
+        cluster.start()
+        started = True
+        yield cluster
+    finally:
+        if started:
+            try:
+                cluster.stop("immediate")
+            except (RuntimeError, subprocess.TimeoutExpired):
+                pass
+        shutil.rmtree(root, ignore_errors=True)
