@@ -31,13 +31,29 @@ def _reset_caches() -> None:
     demo_text.corpus.cache_clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def vault_key_file(tmp_path_factory):
+    """One identity-vault key for the test session (created on first need), never data/secrets/. Set
+    in the environment at once, so that module- and session-scoped fixtures use it too."""
+    path = tmp_path_factory.mktemp("secrets") / "vault.key"
+    old = os.environ.get("XINFANG_VAULT_KEY_FILE")
+    os.environ["XINFANG_VAULT_KEY_FILE"] = str(path)
+    config.reset()
+    yield path
+    if old is None:
+        os.environ.pop("XINFANG_VAULT_KEY_FILE", None)
+    else:
+        os.environ["XINFANG_VAULT_KEY_FILE"] = old
+
+
 @pytest.fixture(autouse=True)
-def isolated_settings(monkeypatch, tmp_path):
-    """No test reads the developer's environment or writes the real data/xinfang.db."""
+def isolated_settings(monkeypatch, tmp_path, vault_key_file):
+    """No test reads the developer's environment or writes the real data/xinfang.db or vault key."""
     for key in list(os.environ):
         if key.startswith("XINFANG_") and key != "XINFANG_TEST_PG_URL":
             monkeypatch.delenv(key)
     monkeypatch.setenv("XINFANG_DB_URL", f"sqlite:///{tmp_path / 'default.db'}")
+    monkeypatch.setenv("XINFANG_VAULT_KEY_FILE", str(vault_key_file))
     _reset_caches()
     yield
     _reset_caches()
@@ -110,12 +126,14 @@ def use_db(db_url, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def demo_db(tmp_path_factory):
+def demo_db(tmp_path_factory, vault_key_file):
     """A SQLite file with the demo mine (1,200 cases as of ANCHOR), built once per test session."""
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     url = f"sqlite:///{path}"
     old = os.environ.get("XINFANG_DB_URL")
+    old_key = os.environ.get("XINFANG_VAULT_KEY_FILE")
     os.environ["XINFANG_DB_URL"] = url
+    os.environ["XINFANG_VAULT_KEY_FILE"] = str(vault_key_file)
     _reset_caches()
     try:
         eng = db.engine()
@@ -128,6 +146,10 @@ def demo_db(tmp_path_factory):
             os.environ.pop("XINFANG_DB_URL", None)
         else:
             os.environ["XINFANG_DB_URL"] = old
+        if old_key is None:
+            os.environ.pop("XINFANG_VAULT_KEY_FILE", None)
+        else:
+            os.environ["XINFANG_VAULT_KEY_FILE"] = old_key
         _reset_caches()
     return url
 
@@ -145,3 +167,25 @@ def pytest_terminal_summary(terminalreporter):
     if counts:
         parts = [f"{b}: " + ", ".join(f"{n} {o}" for o, n in sorted(c.items())) for b, c in sorted(counts.items())]
         terminalreporter.write_line("storage tests by database — " + "; ".join(parts))
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium (Debian's, through Playwright's sync API) for the whole run: the browser tests and the
+    load tests share it (a second sync Playwright cannot start while this one holds the main thread's loop)."""
+    if not Path(CHROMIUM).exists():
+        msg = f"{CHROMIUM} not installed (apt-get install chromium fonts-noto-cjk)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(msg, pytrace=False)
+        pytest.skip(msg)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic"])
+        yield b
+        b.close()

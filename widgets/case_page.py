@@ -10,9 +10,18 @@ import ipywidgets as w
 
 from xinfang import casework, lifecycle
 from xinfang.errors import XinfangError
+from xinfang.script import KEEP, verbatim
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 EXTRA_FIELDS = {"答复": [("facts", "查明事实"), ("basis", "处理依据")]}
+# Details picked from the office's lists (shown in the page's characters); the others were typed by
+# someone and, like the case text, notes and names, are shown as written (xinfang.script.verbatim).
+CHOSEN_DETAILS = ("outcome", "satisfaction", "stage", "channel")
+
+
+def _detail(key: str, value) -> str:
+    shown = html.escape(str(value)) if key in CHOSEN_DETAILS else verbatim(value)
+    return f"{html.escape(lifecycle.DETAIL_LABELS.get(key, key))}：{shown}"
 
 
 def render_case(c: dict) -> str:
@@ -24,13 +33,13 @@ def render_case(c: dict) -> str:
         flags.append(f"告知期限：{e(str(c['notice_due']))}")
     events = "".join(
         f'<li data-testid="event">{e(str(ev["happened_on"]))}　<b>{e(ev["kind"])}</b>'
-        f'{"　" + e(ev["actor"]) if ev["actor"] else ""}{"：" + e(ev["note"]) if ev["note"] else ""}'
-        f'{"（" + e("，".join(f"{lifecycle.DETAIL_LABELS.get(k, k)}：{v}" for k, v in ev["details"].items())) + "）" if ev["details"] else ""}</li>'
+        f'{"　" + verbatim(ev["actor"]) if ev["actor"] else ""}{"：" + verbatim(ev["note"]) if ev["note"] else ""}'
+        f'{"（" + "，".join(_detail(k, v) for k, v in ev["details"].items()) + "）" if ev["details"] else ""}</li>'
         for ev in c["events"])
     return (f'<h3 data-testid="case-no">{e(c["case_no"])}　<span data-testid="case-status">{e(c["status"])}</span></h3>'
             f'<div>单位：{e(c["unit"] or "未指定")}　渠道：{e(c["channel"])}　方式：{e(c["intake_mode"])}　'
             f'性质：{e(c["nature"])}　办理期限：{e(str(c["due_on"] or "—"))}　{"　".join(flags)}</div>'
-            f'<blockquote data-testid="case-text" style="border-left:3px solid #d0d7de;margin:8px 0;padding:4px 10px">'
+            f'<blockquote data-testid="case-text" {KEEP} style="border-left:3px solid #d0d7de;margin:8px 0;padding:4px 10px">'
             f'{e(c["text"])}</blockquote><b>办理过程</b><ol>{events}</ol>')
 
 
@@ -41,9 +50,21 @@ def download_link(filename: str, data: bytes) -> str:
 
 
 class CasePage(w.VBox):
-    def __init__(self, case_id: int, **kwargs):
+    """``actor``: on the office server, a callable giving the signed-in user's name (it checks the
+    sign-in is still live and raises otherwise); every action and identity look is recorded under it.
+    Without it (the director's JupyterLab) the 经办人 is chosen from the office staff."""
+
+    def __init__(self, case_id: int, actor=None, **kwargs):
         self.case_id = case_id
-        self.actor = w.Dropdown(options=casework.staff_names() or ["信访干部"], description="经办人")
+        self.signed_in = actor
+        if actor is None:
+            self.actor = w.Dropdown(options=casework.staff_names() or ["信访干部"], description="经办人")
+        else:
+            self.actor = w.HTML()
+            try:
+                self.actor.value = f'<div data-testid="actor">经办人：{verbatim(actor())}</div>'
+            except XinfangError as exc:
+                self.actor.value = f'<div data-testid="error" style="color:#b42318">{html.escape(exc.zh)}</div>'
         self.info = w.HTML()
         self.actions = w.HBox()
         self.form = w.VBox()
@@ -53,6 +74,9 @@ class CasePage(w.VBox):
         super().__init__([self.actor, self.info, w.HTML("<b>下一步办理</b>"), self.actions, self.form, self.message,
                           w.HTML("<b>文书</b>"), self.docs, self.letter], **kwargs)
         self.refresh()
+
+    def _actor(self) -> str:
+        return self.signed_in() if self.signed_in is not None else self.actor.value
 
     def _doc_button(self, label: str, kind: str) -> w.Button:
         b = w.Button(description=label)
@@ -101,7 +125,7 @@ class CasePage(w.VBox):
         def submit(_):
             details = {k: v.value for k, v in fields.items()}
             try:
-                casework.act(self.case_id, action, on=on.value, actor=self.actor.value, note=note.value or None,
+                casework.act(self.case_id, action, on=on.value, actor=self._actor(), note=note.value or None,
                              **details)
             except XinfangError as exc:
                 self.message.value = f'<div data-testid="error" style="color:#b42318">{html.escape(exc.zh)}</div>'
@@ -116,7 +140,7 @@ class CasePage(w.VBox):
 
     def _draft(self, kind: str) -> None:
         try:
-            letter = casework.letter(self.case_id, kind, actor=self.actor.value)
+            letter = casework.letter(self.case_id, kind, actor=self._actor())
         except XinfangError as exc:
             self.letter.value = f'<div data-testid="error" style="color:#b42318">{html.escape(exc.zh)}</div>'
             return

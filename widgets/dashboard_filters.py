@@ -10,15 +10,18 @@ ALL = "全部"
 
 
 class DashboardFilters(w.HBox):
-    """Calls ``on_change(filters)`` whenever a selector changes (the unit list follows the branch)."""
+    """Calls ``on_change(filters)`` whenever a selector changes (the unit list follows the branch).
+    ``branch`` fixes the 党支部 (a 支部书记's own): the selector offers only it and its units."""
 
-    def __init__(self, options: dict, on_change=None, compact: bool = False, **kwargs):
+    def __init__(self, options: dict, on_change=None, compact: bool = False, branch: str | None = None, **kwargs):
         self.options = options
         self.on_change = on_change
         layout = w.Layout(width="200px" if compact else "230px")
         self.period = w.Dropdown(options=options["periods"], description="期间", layout=layout)
-        self.branch = w.Dropdown(options=[ALL, *options["branches"]], description="党支部", layout=layout)
-        self.unit = w.Dropdown(options=[ALL, *options["all_units"]], description="单位", layout=layout)
+        self.branch = w.Dropdown(options=[branch] if branch else [ALL, *options["branches"]], description="党支部",
+                                 layout=layout, disabled=bool(branch))
+        units = options["units"][branch] if branch else options["all_units"]
+        self.unit = w.Dropdown(options=[ALL, *units], description="单位", layout=layout)
         self.topic = w.Dropdown(options=[(ALL, ALL), *options["topics"]], description="话题", layout=layout)
         self.channel = w.Dropdown(options=[ALL, *options["channels"]], description="渠道", layout=layout)
         for name in ("period", "branch", "unit", "topic", "channel"):

@@ -106,6 +106,8 @@ def _org(session: Session) -> dict[str, int]:
                      role="主任"))
     for o in staff["officers"]:
         session.add(User(username=o["username"], display_name=o["display_name"], role="信访干部"))
+    for o in staff.get("reporters", []):
+        session.add(User(username=o["username"], display_name=o["display_name"], role="填报"))
     for i, branch in enumerate(m["branches"], 1):
         session.add(User(username=f"shuji{i}", display_name=f"{branch['name']}书记", role="支部书记",
                          branch_id=ids[branch["name"]]))
@@ -351,6 +353,15 @@ def _ledgers(session: Session, rng: random.Random, ids: dict[str, int], start: d
                                       mood=rng.choice(["稳定", "好转", "波动"]), notes="上门走访，了解近况"))
         plans += 1
     return risks, plans
+
+
+def staff_usernames() -> list[str]:
+    """User names of the demo mine's accounts (at least one per role), as ``build_demo`` creates them."""
+    m = mine()
+    staff = m["staff"]
+    return ([staff["director"]["username"]] + [o["username"] for o in staff["officers"]]
+            + [o["username"] for o in staff.get("reporters", [])]
+            + [f"shuji{i}" for i in range(1, len(m["branches"]) + 1)])
 
 
 def case_count(session: Session) -> int:

@@ -17,7 +17,8 @@ from ..conftest import REPO
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts"
-TOKEN = "browser-test-token"
+# A user of each role in the demo mine (xinfang.demo); the session gives each a random password.
+ROLE_USERS = {"主任": "zhuren", "信访干部": "ganbu1", "支部书记": "shuji1", "填报": "tianbao1"}
 
 
 def free_port() -> int:
@@ -27,29 +28,14 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists() or shutil.which("node") is None and False:
-        msg = f"{CHROMIUM} not installed (apt-get install chromium fonts-noto-cjk)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(msg, pytrace=False)
-        pytest.skip(msg)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run", "--disable-quic"])
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="session")
-def servers(demo_db, tmp_path_factory):
-    """Both servers of ``xinfang serve`` over the demo database; yields their base URLs."""
+def servers(demo_db, tmp_path_factory, vault_key_file):
+    """Both servers of ``xinfang serve`` over the demo database; yields their base URLs. The office
+    server needs sign-in: use ``office_context(role)`` or ``office_page`` (``token`` is kept empty for
+    old callers; there is no token any more)."""
     run_dir = tmp_path_factory.mktemp("run")
     ports = {"forms": free_port(), "office": free_port()}
     env = {k: v for k, v in os.environ.items() if not k.startswith("XINFANG_")}
-    env.update(XINFANG_DB_URL=demo_db, XINFANG_OFFICE_TOKEN=TOKEN, XINFANG_RUN_DIR=str(run_dir),
+    env.update(XINFANG_DB_URL=demo_db, XINFANG_VAULT_KEY_FILE=str(vault_key_file), XINFANG_RUN_DIR=str(run_dir),
                XINFANG_OPEN_BROWSER="false")
     out = open(run_dir / "serve.out", "wb")  # noqa: SIM115 - a file, not a pipe: an undrained pipe blocks
     proc = subprocess.Popen([sys.executable, "-m", "xinfang.cli", "serve", "--forms-port", str(ports["forms"]),
@@ -66,7 +52,7 @@ def servers(demo_db, tmp_path_factory):
         proc.terminate()
         pytest.fail(f"xinfang serve did not start:\n{text}", pytrace=False)
     yield {"forms": f"http://127.0.0.1:{ports['forms']}/", "office": f"http://127.0.0.1:{ports['office']}/",
-           "token": TOKEN, "run_dir": run_dir, "stdout": text}
+           "token": "", "run_dir": run_dir, "stdout": text}
     proc.terminate()
     try:
         proc.wait(timeout=20)
@@ -100,6 +86,68 @@ def page(browser):
     pg.request_log = RequestLog(pg)
     yield pg
     context.close()
+
+
+@pytest.fixture(scope="session")
+def office_accounts(demo_db):
+    """role → (user name, password) of a demo user of each role, with a fresh random password."""
+    from xinfang import accounts
+    from xinfang.storage import db
+
+    out = {}
+    eng = db.make_engine(demo_db)
+    with db.session(eng) as s:
+        for role, username in ROLE_USERS.items():
+            password = accounts.generate_password()
+            accounts.set_password(s, username, password)
+            out[role] = (username, password)
+    eng.dispose()
+    return out
+
+
+def sign_in(context, office_url: str, username: str, password: str) -> None:
+    """Sign ``context`` in to the office server through its login form over HTTP (the cookie lands in
+    the context); fails the test when the server does not accept the account."""
+    import re
+
+    login = f"{office_url}login"
+    form = context.request.get(login).text()
+    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', form)
+    assert xsrf, form[:500]
+    reply = context.request.post(login, form={"_xsrf": xsrf[1], "username": username, "password": password,
+                                              "next": "/"}, max_redirects=0)
+    assert reply.status == 302, f"sign-in as {username} refused ({reply.status}): {reply.text()[:300]}"
+
+
+def new_page(context):
+    """A page of ``context`` whose attempted requests are recorded (``page.request_log``)."""
+    pg = context.new_page()
+    pg.request_log = RequestLog(pg)
+    return pg
+
+
+@pytest.fixture
+def office_context(browser, servers, office_accounts):
+    """``office_context(role="信访干部", **context_options)``: a new browser context signed in to the
+    office server as the demo user of ``role`` (主任, 信访干部, 支部书记 of 综采党支部, 填报); closed
+    after the test. Open pages with ``new_page(context)`` to get a request log."""
+    made = []
+
+    def make(role: str = "信访干部", **options):
+        context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN", **options})
+        made.append(context)
+        sign_in(context, servers["office"], *office_accounts[role])
+        return context
+
+    yield make
+    for context in made:
+        context.close()
+
+
+@pytest.fixture
+def office_page(office_context):
+    """A page signed in to the office server as a 信访干部, with a request log."""
+    return new_page(office_context("信访干部"))
 
 
 def screenshot(page, name: str) -> Path:

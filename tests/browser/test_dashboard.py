@@ -1,5 +1,5 @@
 """Dashboards in Chromium: the library's KPI values, charts drawn, filters that change them, small
-groups suppressed, no case text in the meeting view, nothing fetched from outside, token required."""
+groups suppressed, no case text in the meeting view, nothing fetched from outside, sign-in required."""
 
 import re
 
@@ -47,9 +47,10 @@ def wait_for_cards(page, expected, timeout=60):
     assert shown == expected
 
 
-def test_office_dashboard_values_filters_and_suppression(servers, page, demo_db):
+def test_office_dashboard_values_filters_and_suppression(servers, office_page, demo_db):
+    page = office_page
     page.set_viewport_size({"width": 1440, "height": 900})
-    page.goto(f"{servers['office']}?page=dashboard&token={servers['token']}")
+    page.goto(f"{servers['office']}?page=dashboard")
     assert shown_cards(page) == expected_cards(demo_db)
     expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=90_000)
     assert page.locator(".js-plotly-plot").count() >= 4
@@ -70,9 +71,10 @@ def test_office_dashboard_values_filters_and_suppression(servers, page, demo_db)
     assert page.request_log.external() == []
 
 
-def test_meeting_view_shows_no_case_text(servers, page, demo_db):
+def test_meeting_view_shows_no_case_text(servers, office_page, demo_db):
+    page = office_page
     page.set_viewport_size({"width": 1920, "height": 1080})
-    page.goto(f"{servers['office']}?page=meeting&token={servers['token']}")
+    page.goto(f"{servers['office']}?page=meeting")
     expect(page.locator("[data-testid=meeting-screen]").first).to_be_visible(timeout=90_000)
     page.wait_for_load_state("networkidle")
     screenshot(page, "dashboard-meeting-projector")
@@ -92,9 +94,10 @@ def test_meeting_view_shows_no_case_text(servers, page, demo_db):
     assert page.request_log.external() == []
 
 
-def test_dashboards_need_the_token(servers, page):
+def test_dashboards_need_sign_in(servers, page):
     for which in ("dashboard", "meeting", "report"):
         page.goto(f"{servers['office']}?page={which}")
+        expect(page.locator("[data-testid=login-form]")).to_be_visible()
         page.wait_for_load_state("networkidle")
         assert page.locator("[data-testid=count], [data-testid=meeting-screen]").count() == 0
 

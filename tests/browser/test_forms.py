@@ -138,8 +138,9 @@ def test_refused_submit_names_each_problem(servers, page):
     assert page.locator("[data-testid=receipt]").count() == 0
 
 
-def test_meeting_record_with_demands_on_the_office_server(servers, page, demo_db):
-    _open(page, f"{servers['office']}?form=xiafang_zuotan&token={servers['token']}")
+def test_meeting_record_with_demands_on_the_office_server(servers, office_page, demo_db):
+    page = office_page
+    _open(page, f"{servers['office']}?form=xiafang_zuotan")
     f = Form(page)
     f.choose("kind", "牢骚会")
     f.choose("unit", "更新队")
@@ -170,9 +171,9 @@ def test_meeting_record_with_demands_on_the_office_server(servers, page, demo_db
     assert sorted(texts) == sorted(["精益奖金分配差距比较大", "劳保用品发放不及时"])
 
 
-def test_training_followup_and_risk_forms(servers, page, demo_db):
-    token = servers["token"]
-    _open(page, f"{servers['office']}?form=xuanjiang_peixun&token={token}")
+def test_training_followup_and_risk_forms(servers, office_page, demo_db):
+    page = office_page
+    _open(page, f"{servers['office']}?form=xuanjiang_peixun")
     f = Form(page)
     f.choose("kind", "培训")
     f.date("held_on", dt.date.today().isoformat())
@@ -186,7 +187,7 @@ def test_training_followup_and_risk_forms(servers, page, demo_db):
 
     with db.session(db.make_engine(demo_db)) as s:
         plan_id = s.scalar(sa.select(FollowUpPlan.id).order_by(FollowUpPlan.id))
-    _open(page, f"{servers['office']}?form=yirenyice_huifang&token={token}")
+    _open(page, f"{servers['office']}?form=yirenyice_huifang")
     f = Form(page)
     f.text("plan", str(plan_id))
     f.choose("way", "谈心谈话")
@@ -197,7 +198,7 @@ def test_training_followup_and_risk_forms(servers, page, demo_db):
     f.submit().to_be_visible()
     assert _count(demo_db, FollowUpVisit, FollowUpVisit.plan_id == plan_id) == before + 1
 
-    _open(page, f"{servers['office']}?form=buwending_paicha&token={token}")
+    _open(page, f"{servers['office']}?form=buwending_paicha")
     f = Form(page)
     f.choose("unit", "抽采队")
     f.choose("source", "重点摸排")

@@ -1,11 +1,12 @@
 """The served pages in Chromium: counts, the 查询码 page, a case from 登记 to 办结 with its 处理意见书;
-nothing fetched from outside the machine; the office needs its token; logs hold no client address."""
+nothing fetched from outside the machine; the office needs sign-in; logs hold no client address."""
 
 import datetime as dt
 import io
 import re
 
 import pytest
+import sqlalchemy as sa
 from docx import Document
 from playwright.sync_api import expect
 
@@ -31,8 +32,9 @@ def fresh_case(demo_db):
     return reg
 
 
-def test_office_overview_shows_the_library_counts(servers, page, demo_db):
-    page.goto(f"{servers['office']}?token={servers['token']}")
+def test_office_overview_shows_the_library_counts(servers, office_page, demo_db):
+    page = office_page
+    page.goto(servers["office"])
     cards = page.locator("[data-testid=count]")
     expect(cards.first).to_be_visible(timeout=60_000)
     with _session(demo_db) as s:
@@ -45,15 +47,18 @@ def test_office_overview_shows_the_library_counts(servers, page, demo_db):
     assert page.request_log.urls and page.request_log.external() == []
 
 
-def test_office_needs_the_token(servers, page):
+def test_office_needs_sign_in(servers, page):
     page.goto(servers["office"])
+    expect(page.locator("[data-testid=login-form]")).to_be_visible()
     page.wait_for_load_state("networkidle")
     assert page.locator("[data-testid=count]").count() == 0
     assert page.request_log.external() == []
 
 
-def test_case_from_registration_to_closure_with_decision_letter(servers, page, fresh_case, tmp_path):
-    page.goto(f"{servers['office']}?page=case&id={fresh_case.case_id}&token={servers['token']}")
+def test_case_from_registration_to_closure_with_decision_letter(servers, office_page, fresh_case, tmp_path, demo_db,
+                                                                 office_accounts):
+    page = office_page
+    page.goto(f"{servers['office']}?page=case&id={fresh_case.case_id}")
     status = page.locator("[data-testid=case-status]")
     expect(status).to_have_text("登记", timeout=60_000)
     expect(page.locator("[data-testid=case-text]")).to_contain_text("<script>alert('x')</script>")
@@ -83,6 +88,17 @@ def test_case_from_registration_to_closure_with_decision_letter(servers, page, f
     link = page.locator("[data-testid=download]")
     expect(link).to_be_visible()
     expect(page.locator("[data-testid=letter]")).to_contain_text("赵铁柱同志")
+    # The look at the petitioner's name is on record under the signed-in user, as is each step.
+    from xinfang import accounts
+    from xinfang.storage.models import AuditLog, Case, CaseEvent
+
+    with _session(demo_db) as s:
+        signed_in = accounts._account(s, accounts.find_user(s, office_accounts["信访干部"][0])).label
+        case_no = s.get(Case, fresh_case.case_id).case_no
+        looks = [(a.actor, a.action) for a in s.scalars(sa.select(AuditLog).where(AuditLog.target == case_no))]
+        steps = {e.actor for e in s.scalars(sa.select(CaseEvent).where(CaseEvent.case_id == fresh_case.case_id,
+                                                                      CaseEvent.kind != "登记"))}
+    assert looks == [(signed_in, "查看身份")] and steps == {signed_in}
     screenshot(page, "office-case-closed")
     with page.expect_download() as info:
         link.click()
@@ -93,11 +109,12 @@ def test_case_from_registration_to_closure_with_decision_letter(servers, page, f
     assert page.request_log.external() == []
 
 
-def test_refused_action_shows_the_rule(servers, page, demo_db):
+def test_refused_action_shows_the_rule(servers, office_page, demo_db):
+    page = office_page
     with _session(demo_db) as s:
         reg = register_case(s, NewCase(text="食堂饭菜太咸", received_on=dt.date.today(), channel="意见箱",
                                        intake_mode="匿名"))
-    page.goto(f"{servers['office']}?page=case&id={reg.case_id}&token={servers['token']}")
+    page.goto(f"{servers['office']}?page=case&id={reg.case_id}")
     page.locator("button.xf-action", has_text="不予受理").click()
     page.locator("button.xf-confirm").click()
     expect(page.locator("[data-testid=error]")).to_have_text("「不予受理」需要填写理由。")

@@ -187,4 +187,8 @@ def upgrade(eng: Engine | None = None) -> str:
         raise StorageError("db.too_new", where=where, found=rev, known=head)
     with translate_errors(eng):
         command.upgrade(_alembic_config(eng), "head")
+        if rev != head and eng.url.get_backend_name() == "sqlite":
+            # A migration may rewrite rows (0003 encrypts the vault): leave no old page in the log.
+            with eng.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     return head

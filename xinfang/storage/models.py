@@ -26,6 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from xinfang.storage.encryption import EncryptedText
+
 # Stable constraint names so Alembic migrations are the same on every backend.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -70,6 +72,19 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class UserSession(Base):
+    """A sign-in to the office server. The browser's cookie holds a random token; only its SHA-256
+    (``key_hash``) is stored, so a copy of the database cannot be used to sign in. No address, no device."""
+
+    __tablename__ = "app_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class Form(Base):
@@ -185,14 +200,16 @@ class CaseAnalysis(Base):
 
 
 class PiiVault(Base):
-    """Names, 工号 and phones of 实名/保密 petitioners, apart from case text. Read only via privacy.py."""
+    """Names, 工号 and phones of 实名/保密 petitioners, apart from case text. Read only via
+    xinfang.vault.read_identity (audit-logged). Encrypted at rest with a key kept outside the database
+    (xinfang.storage.encryption): the columns hold ``xf1:…`` tokens, the ORM gives plain text."""
 
     __tablename__ = "pii_vault"
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("petition_case.id", ondelete="CASCADE"), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    staff_no: Mapped[str | None] = mapped_column(String(200))
-    phone: Mapped[str | None] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(EncryptedText)
+    staff_no: Mapped[str | None] = mapped_column(EncryptedText)
+    phone: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
 
 

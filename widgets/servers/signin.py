@@ -1,0 +1,224 @@
+"""Sign-in for the office server, built on Jupyter Server's identity-provider API (DESIGN.md §8, §9).
+
+Voila 0.5 runs on Jupyter Server 2: every Jupyter handler (the page, ``/api/kernels/…``, the kernel
+websocket, Voila's shutdown API) asks ``identity_provider.get_user(handler)`` in ``prepare()`` and
+redirects to ``/login`` (pages) or answers 403 (APIs, websockets) when it returns None. So the office
+server needs only this module, named in its ``voila.py``:
+
+- ``OfficeIdentityProvider``: the user is the account of a live sign-in session (xinfang.accounts).
+  The login cookie holds the session's random token (signed by Tornado); the database holds its hash.
+  It also hands the page's kernel the session id: it replaces any ``X-Xinfang-Session`` header the
+  client sent with the session id, and Voila copies that header into the kernel's environment
+  (``VoilaConfiguration.http_header_envs``) — so the kernel knows whom it works for, and a client
+  cannot choose. (The office server does not preheat kernels: a pooled kernel starts before anyone
+  has signed in.)
+- ``OfficeLoginHandler`` / ``OfficeLogoutHandler``: the Chinese sign-in page (``login.html.j2`` of
+  the xinfang Voila template, no external files) and sign-out, which ends the session in the database.
+- ``OwnedKernelManager`` + ``OfficeAuthorizer``: a kernel may be reached only with the session that
+  started it, so a kernel id seen elsewhere opens nothing.
+
+Static files (Voila's and the widgets' JavaScript and CSS, the same files as in the installed packages)
+stay public as in Jupyter Server itself; they hold no data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+
+from jupyter_server.auth.authorizer import Authorizer
+from jupyter_server.auth.decorator import allow_unauthenticated
+from jupyter_server.auth.identity import IdentityProvider, User
+from jupyter_server.auth.login import LoginFormHandler
+from jupyter_server.auth.logout import LogoutHandler
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from traitlets import default
+
+from xinfang import accounts
+from xinfang.errors import XinfangError
+from xinfang.storage import db
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "jupyter" / "voila" / "templates" / "xinfang"
+NOTICE_COOKIE = "xinfang-notice"  # tells the sign-in page why it is shown (session expired)
+THROTTLE = accounts.LoginThrottle()
+
+
+@dataclass
+class OfficeUser(User):
+    role: str = ""
+    branch: str | None = None
+    session_id: str = field(default="", repr=False)
+    token: str = field(default="", repr=False)  # only while signing in: goes into the cookie
+
+
+@cache
+def _template(name: str):
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True)
+    return env.get_template(name)
+
+
+def _office_user(account: accounts.Account, sid: str, token: str = "") -> OfficeUser:
+    return OfficeUser(username=account.username, name=account.display_name, display_name=account.display_name,
+                      role=account.role, branch=account.branch, session_id=sid, token=token)
+
+
+class OfficeIdentityProvider(IdentityProvider):
+    """Users are office accounts with a live sign-in session (xinfang.accounts)."""
+
+    @default("cookie_options")
+    def _cookie_options_default(self):
+        # A browser-session cookie (gone when the browser closes), never sent by other sites' requests.
+        return {"expires_days": None, "samesite": "Lax"}
+
+    @default("token")
+    def _token_default(self):
+        return ""  # no shared token: only accounts sign in
+
+    @property
+    def auth_enabled(self) -> bool:
+        return True
+
+    @property
+    def login_available(self) -> bool:
+        return True
+
+    def get_cookie_name(self, handler) -> str:
+        port = handler.request.host.rpartition(":")[2] if ":" in handler.request.host else "80"
+        return f"xinfang-office-{port if port.isdigit() else 'x'}"
+
+    def get_handlers(self) -> list:
+        return [(r"/login", OfficeLoginHandler), (r"/logout", OfficeLogoutHandler)]
+
+    def identity_model(self, user: User) -> dict:
+        model = asdict(user)
+        model.pop("token", None)
+        model.pop("session_id", None)
+        return model
+
+    def user_to_cookie(self, user: User) -> str:
+        return user.token  # type: ignore[attr-defined]
+
+    def get_user(self, handler) -> OfficeUser | None:
+        cached = getattr(handler, "_jupyter_current_user", None)
+        if cached:
+            return cached
+        headers = handler.request.headers
+        if accounts.SESSION_HEADER in headers:
+            del headers[accounts.SESSION_HEADER]  # only the server says which session a kernel serves
+        raw = handler.get_secure_cookie(self.get_cookie_name(handler), **self.get_secure_cookie_kwargs)
+        if not raw:
+            return None
+        sid = accounts.session_id(raw.decode("utf-8", "replace"))
+        with db.session() as s:
+            account = accounts.session_account(s, sid)
+        if account is None:
+            self.clear_login_cookie(handler)
+            handler.set_cookie(NOTICE_COOKIE, "expired", path=handler.base_url, httponly=True, samesite="Lax")
+            return None
+        headers[accounts.SESSION_HEADER] = sid
+        return _office_user(account, sid)
+
+    def sign_in(self, username: str, password: str) -> OfficeUser:
+        """Check the password (slow by design: run it off the event loop) and start a session."""
+        THROTTLE.check(username)
+        try:
+            with db.session() as s:
+                account = accounts.authenticate(s, username, password)
+                token = accounts.start_session(s, account)
+        except XinfangError:
+            THROTTLE.failed(username)
+            raise
+        THROTTLE.succeeded(username)
+        self.log.info("signed in: %s (%s)", account.username, account.role)
+        return _office_user(account, accounts.session_id(token), token)
+
+    def validate_security(self, app, ssl_options=None) -> None:
+        if not app.ip:
+            app.log.warning("The office server listens on all addresses without encryption: put it behind "
+                            "an HTTPS proxy when it is reachable beyond this machine.")
+
+
+class _SignInPage:
+    def _page(self, *, error: str = "", info: str = "", username: str = "", status: int = 200) -> None:
+        notice = self.get_cookie(NOTICE_COOKIE)
+        if notice:
+            self.clear_cookie(NOTICE_COOKIE, path=self.base_url)
+            if not error and not info:
+                info = "登录已过期或已在别处退出，请重新登录。"
+        self.set_status(status)
+        self.set_header("Cache-Control", "no-store")
+        # The servers send "Referrer-Policy: no-referrer", under which a browser posts a form with
+        # "Origin: null" and Jupyter Server refuses it as cross-origin. The sign-in page lets its own
+        # origin be named, to itself only.
+        self.set_header("Referrer-Policy", "same-origin")
+        self.write(_template("login.html.j2").render(
+            base_url=self.base_url, next=self.get_argument("next", default=self.base_url), error=error,
+            info=info, username=username, xsrf_form_html=self.xsrf_form_html()))
+
+
+class OfficeLoginHandler(_SignInPage, LoginFormHandler):
+    def _render(self, message=None):
+        self._page()
+
+    @allow_unauthenticated
+    async def post(self):
+        username = self.get_argument("username", default="").strip()
+        password = self.get_argument("password", default="")
+        provider: OfficeIdentityProvider = self.identity_provider  # type: ignore[assignment]
+        try:
+            user = await asyncio.get_running_loop().run_in_executor(None, provider.sign_in, username, password)
+        except XinfangError as exc:
+            self._page(error=exc.zh, username=username, status=429 if exc.code == "auth.throttled" else 401)
+            return
+        self.current_user = self._jupyter_current_user = user
+        provider.set_login_cookie(self, user)
+        self._redirect_safe(self.get_argument("next", default=self.base_url))
+
+
+class OfficeLogoutHandler(_SignInPage, LogoutHandler):
+    @allow_unauthenticated
+    def get(self):
+        user = self.current_user
+        if isinstance(user, OfficeUser) and user.session_id:
+            with db.session() as s:
+                accounts.end_session(s, user.session_id)
+            self.log.info("signed out: %s", user.username)
+        self.identity_provider.clear_login_cookie(self)
+        self._page(info="您已退出登录。")
+
+
+class OwnedKernelManager(AsyncMappingKernelManager):
+    """Remembers which sign-in session started each kernel (the session id Voila passed in its env)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.owners: dict[str, str | None] = {}
+
+    async def start_kernel(self, *args, **kwargs):
+        kernel_id = await super().start_kernel(*args, **kwargs)
+        self.owners[kernel_id] = (kwargs.get("env") or {}).get(accounts.KERNEL_ENV)
+        return kernel_id
+
+    def remove_kernel(self, kernel_id):
+        self.owners.pop(kernel_id, None)
+        return super().remove_kernel(kernel_id)
+
+
+class OfficeAuthorizer(Authorizer):
+    """A kernel (its API and its websocket) answers only the session that started it."""
+
+    def is_authorized(self, handler, user, action, resource) -> bool:
+        if resource != "kernels":
+            return True
+        kernel_id = handler.path_kwargs.get("kernel_id") or next(iter(handler.path_args), None)
+        owners = getattr(handler.kernel_manager, "owners", None)
+        sid = getattr(user, "session_id", None)
+        return bool(kernel_id and sid and owners is not None and owners.get(kernel_id) == sid)
+
+
+__all__ = ["NOTICE_COOKIE", "OfficeAuthorizer", "OfficeIdentityProvider", "OfficeLoginHandler", "OfficeLogoutHandler",
+           "OfficeUser", "OwnedKernelManager"]
