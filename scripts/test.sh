@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+command -v pg_dump >/dev/null 2>&1 || need+=(postgresql-client)  # backup/restore tests (pg_dump, pg_restore, psql)
 if [ ${#need[@]} -gt 0 ]; then
   echo "安装系统软件包 / installing: ${need[*]}"
   sudo_cmd=""

@@ -10,14 +10,19 @@ from dataclasses import dataclass
 from functools import cache
 
 import yaml
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
+from xinfang import vocab
 from xinfang.config import settings
 from xinfang.errors import DataFileError
 from xinfang.storage.models import AuditLog, Case, FollowUpPlan, PiiVault, Submission
 
-CLOSED_STATUSES = ("办结", "不予受理")
+
+def closed_statuses() -> list[str]:
+    """Statuses in which a case is finished (data/vocabulary.yaml: case statuses that are not open)."""
+    open_ = set(vocab.terms("open_statuses"))
+    return [s for s in vocab.terms("case_statuses") if s not in open_]
 
 
 @cache
@@ -51,7 +56,7 @@ def apply_retention(session: Session, *, today: dt.date | None = None, actor: st
     today = today or dt.date.today()
     case_vault = list(session.scalars(
         select(PiiVault.id).join(Case, Case.id == PiiVault.case_id)
-        .where(Case.status.in_(CLOSED_STATUSES), Case.closed_on <= _cutoff(today, "closed_case_identity"))))
+        .where(Case.status.in_(closed_statuses()), Case.closed_on <= _cutoff(today, "closed_case_identity"))))
     plan_vault = list(session.scalars(
         select(FollowUpPlan.vault_id).where(FollowUpPlan.status == "已结束", FollowUpPlan.vault_id.is_not(None),
                                             FollowUpPlan.started_on <= _cutoff(today, "followup_identity"))))
@@ -60,6 +65,9 @@ def apply_retention(session: Session, *, today: dt.date | None = None, actor: st
     report = RetentionReport(len(case_vault), len(plan_vault), len(subs), dry_run)
     if dry_run:
         return report
+    if session.get_bind().dialect.name == "sqlite":
+        # zero what is deleted instead of leaving it in the file's free pages (PIPL: removed means gone)
+        session.execute(text("PRAGMA secure_delete = ON"))
     if plan_vault:
         session.execute(FollowUpPlan.__table__.update().where(FollowUpPlan.vault_id.in_(plan_vault)).values(vault_id=None))
     if case_vault or plan_vault:
