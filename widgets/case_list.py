@@ -7,6 +7,7 @@ import html
 import ipywidgets as w
 
 from xinfang import casework, vocab
+from xinfang.script import verbatim
 
 ALL = "全部"
 
@@ -21,7 +22,7 @@ def render(rows: list[dict], total: int, link: str) -> str:
         body.append(
             f'<tr data-testid="case-row"><td><a href="{e(link)}&id={r["id"]}" data-testid="case-link">{e(r["case_no"])}</a></td>'
             f'<td>{e(str(r["received_on"]))}</td><td>{e(r["unit"] or "")}</td><td>{e(r["status"])}</td>'
-            f'<td>{e(str(r["due_on"] or ""))}</td><td>{badge}</td><td>{e(r["text"][:40])}</td></tr>')
+            f'<td>{e(str(r["due_on"] or ""))}</td><td>{badge}</td><td>{verbatim(r["text"][:40])}</td></tr>')
     shown = f"共 {total} 件" + (f"，显示前 {len(rows)} 件" if total > len(rows) else "")
     return (f'<div data-testid="case-total">{shown}</div><table class="xf-table" style="width:100%;border-collapse:collapse">'
             "<thead><tr><th>编号</th><th>登记日期</th><th>单位</th><th>状态</th><th>办理期限</th><th>期限</th><th>内容摘要</th>"

@@ -19,7 +19,7 @@ import ipywidgets as w
 from widgets import dashboard_tables
 from widgets.count_cards import CountCards
 from widgets.dashboard_filters import DashboardFilters
-from xinfang import dashboard
+from xinfang import charts, dashboard, roles
 from xinfang.errors import XinfangError
 
 
@@ -32,9 +32,16 @@ def draw(out: w.Output, fig) -> None:
 
 
 class DashboardView(w.VBox):
-    def __init__(self, view: str = "office", today: dt.date | None = None, **kwargs):
+    """``branch``: a 支部书记's own 党支部 — every figure is limited to it (xinfang.roles), whatever the
+    filters ask; None shows the whole mine. ``script``: the page's characters (xinfang.script) for the
+    figures; the rest of the page is converted by widgets.page_script."""
+
+    def __init__(self, view: str = "office", today: dt.date | None = None, branch: str | None = None,
+                 script: str = "zh-Hans", **kwargs):
         self.view = view
+        self.script = script
         self.today = today
+        self.branch = branch
         self.sources = None
         self.data: dict | None = None
         self.figures: dict = {}
@@ -43,11 +50,12 @@ class DashboardView(w.VBox):
         super().__init__([self.header, self.error], **kwargs)
         try:
             self.sources = dashboard.load(today=today)
-            options = dashboard.options(self.sources)
+            self.options = dashboard.options(self.sources)
+            options = roles.limit_options(self.options, branch)
         except XinfangError as exc:
             self.error.value = dashboard_tables.message(exc.zh, "error", error=True)
             return
-        self.filters = DashboardFilters(options, on_change=self.show, compact=view == "meeting")
+        self.filters = DashboardFilters(options, on_change=self.show, compact=view == "meeting", branch=branch)
         self.cards = CountCards()
         self.flags = w.HTML()
         if view == "meeting":
@@ -76,8 +84,10 @@ class DashboardView(w.VBox):
         if self.today:
             filters = filters.with_(today=self.today)
         try:
+            filters = roles.limit_filters(filters, self.branch, self.options)
             self.data = dashboard.dashboard_data(filters, self.view, self.sources)
-            self.figures = dashboard.figures(self.data, large=self.view == "meeting")
+            self.figures = {name: charts.in_script(fig, self.script)
+                            for name, fig in dashboard.figures(self.data, large=self.view == "meeting").items()}
         except XinfangError as exc:
             self.error.value = dashboard_tables.message(exc.zh, "error", error=True)
             return

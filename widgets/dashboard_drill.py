@@ -49,4 +49,4 @@ class DrillDown(w.VBox):
             return
         shown = f"共 {total} 件" + (f"，显示前 {len(rows)} 件" if total > len(rows) else "")
         self.result.value = (dashboard_tables.message(shown, "drill-total")
-                             + dashboard_tables.table(rows, "drill-cases"))
+                             + dashboard_tables.table(rows, "drill-cases", keep=("内容",)))

@@ -4,17 +4,39 @@ from __future__ import annotations
 
 import html
 
+from xinfang.script import verbatim
+
 CSS = ("<style>.xf-dtable{border-collapse:collapse;margin:6px 0}.xf-dtable td,.xf-dtable th{border-bottom:1px solid "
        "#d0d7de;padding:4px 8px;text-align:right}.xf-dtable th:first-child,.xf-dtable td:first-child{text-align:left}"
        ".xf-flag{margin:4px 0;padding:6px 10px;border-left:4px solid #bf8700;background:#fff8c5}"
        ".xf-flag.xf-重大{border-color:#cf222e;background:#ffebe9}.xf-note{color:#57606a}</style>")
 
 
-def table(frame, testid: str, caption: str = "") -> str:
-    """A DataFrame as an escaped HTML table (pandas escapes every cell and label)."""
+def _escaped(frame, keep: tuple[str, ...]):
+    """``frame`` with every cell and label escaped here, the cells of ``keep`` as a person wrote them
+    (shown in the same characters on every page: xinfang.script.verbatim)."""
+    import pandas as pd
+
+    def cell(value, as_written: bool) -> str:
+        if not isinstance(value, list | tuple) and pd.isna(value):
+            return "—"
+        return verbatim(value) if as_written else html.escape(str(value))
+
+    out = pd.DataFrame({html.escape(str(c)): [cell(v, c in keep) for v in frame[c]] for c in frame.columns},
+                       index=[html.escape(str(i)) for i in frame.index])
+    out.index.name = None if frame.index.name is None else html.escape(str(frame.index.name))
+    return out
+
+
+def table(frame, testid: str, caption: str = "", keep: tuple[str, ...] = ()) -> str:
+    """A DataFrame as an escaped HTML table (pandas escapes every cell and label). ``keep``: columns
+    whose cells are someone's words (remarks), kept as written whatever the page's characters."""
     if frame is None or len(frame) == 0:
         return f'<div data-testid="{html.escape(testid)}" class="xf-note">（本期没有数据）</div>'
-    body = frame.to_html(escape=True, classes="xf-dtable", border=0, na_rep="—")
+    if keep:
+        body = _escaped(frame, keep).to_html(escape=False, classes="xf-dtable", border=0)
+    else:
+        body = frame.to_html(escape=True, classes="xf-dtable", border=0, na_rep="—")
     cap = f"<h4>{html.escape(caption)}</h4>" if caption else ""
     return f'{CSS}<div data-testid="{html.escape(testid)}">{cap}{body}</div>'
 

@@ -20,10 +20,12 @@ from collections.abc import Callable, Mapping
 import ipywidgets as w
 
 from widgets.form_fields import STYLE, FieldBox, RepeatBox, esc, text_for
+from widgets.page_script import keep
 from xinfang import forms
-from xinfang.errors import FormAnswersError, XinfangError, message
+from xinfang.errors import FormAnswersError, StorageError, XinfangError, message
 from xinfang.forms.engine import is_empty
 from xinfang.forms.spec import DEFAULT_LANGUAGE, LANGUAGES, FormSpec
+from xinfang.script import to_script
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,9 @@ class FormView(w.VBox):
                          self.status, self.submit_button]
         self.add_class("xf-form")
         self.add_class(f"xf-form-{spec.key}")
+        # The form speaks its own language (the workbook's label columns, its 简/繁/English switch);
+        # the page's walker leaves it alone, and what the workbook does not hold is converted here.
+        keep(self)
         self.set_language(self.language)
         self._refresh()
 
@@ -187,7 +192,7 @@ class FormView(w.VBox):
         self.language = language
         if self.languages.value != language:
             self.languages.value = language
-        self.title.value = f'<h2 class="xf-title" data-testid="form-title">{esc(self.spec.title)}</h2>'
+        self.title.value = f'<h2 class="xf-title" data-testid="form-title">{esc(to_script(self.spec.title, language))}</h2>'
         self.submit_button.description = text_for(language, "submit")
         for b in self._all_boxes():
             b.set_language(language)
@@ -221,8 +226,15 @@ class FormView(w.VBox):
         except FormAnswersError as exc:
             self._show_problems(exc.problems)
             return None
+        except StorageError as exc:
+            # a phone user can neither read a database path nor act on it: say what to do, log the rest
+            log.warning("form %s: submit refused by the database: %s", self.spec.key, exc.en)
+            text = message("form.storage_busy", "en" if self.language == "en" else "zh")
+            self.status.value = (f'<div class="xf-bad" data-testid="form-error" data-code="{esc(exc.code)}">'
+                                 f'{esc(to_script(text, self.language))}</div>')
+            return None
         except XinfangError as exc:
-            self.status.value = f'<div class="xf-bad" data-testid="form-error">{esc(exc.zh)}</div>'
+            self.status.value = f'<div class="xf-bad" data-testid="form-error">{esc(to_script(exc.zh, self.language))}</div>'
             return None
         except Exception:  # never a traceback in the page; the log keeps it
             log.exception("form %s: submit failed", self.spec.key)
@@ -231,7 +243,7 @@ class FormView(w.VBox):
         finally:
             self.submit_button.disabled = False
         self.receipt = receipt
-        self.confirmation.value = (f'<div class="xf-ok" data-testid="receipt">{esc(receipt.text)}<br>'
+        self.confirmation.value = (f'<div class="xf-ok" data-testid="receipt">{esc(to_script(receipt.text, self.language))}<br>'
                                    f'{esc(text_for(self.language, "new"))}</div>')
         self.status.value = ""
         self.reset()
@@ -241,8 +253,9 @@ class FormView(w.VBox):
         for name, index, text in problems:
             for b in self._all_boxes():
                 if b.field.name == name and b.index == index:
-                    b.show_error(text)
-        summary = message("form.rejected", n=len(problems), problems="；".join(p[2] for p in problems))
+                    b.show_error(to_script(text, self.language))
+        summary = to_script(message("form.rejected", n=len(problems), problems="；".join(p[2] for p in problems)),
+                            self.language)
         self.status.value = f'<div class="xf-bad" data-testid="form-error">{esc(summary)}</div>'
 
     def reset(self) -> None:
@@ -279,4 +292,4 @@ def form_page(key: str, language: str = DEFAULT_LANGUAGE) -> w.Widget:
     try:
         return FormView(forms.by_key(key), language=language)
     except XinfangError as exc:
-        return w.HTML(f'<div data-testid="error" style="color:#b42318">{esc(exc.zh)}</div>')
+        return w.HTML(f'<div data-testid="error" style="color:#b42318">{esc(to_script(exc.zh, language))}</div>')

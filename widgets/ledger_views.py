@@ -6,8 +6,10 @@ import html
 
 import ipywidgets as w
 
+from widgets.page_script import keep
 from xinfang import ledgers, vocab
 from xinfang.errors import XinfangError
+from xinfang.script import verbatim
 
 _TABLE_CSS = "<style>.xf-table td,.xf-table th{border-bottom:1px solid #d0d7de;padding:4px 6px;text-align:left}</style>"
 
@@ -23,6 +25,7 @@ class RiskLedger(w.VBox):
         self.status = w.Dropdown(options=["全部", *vocab.terms("risk_statuses")], value="在控", description="状态")
         self.table = w.HTML()
         self.item = w.Dropdown(description="台账编号", options=[])
+        keep(self.item, "_options_labels")  # each choice quotes the issue as it was written
         self.new_status = w.Dropdown(options=vocab.terms("risk_statuses"), description="改为")
         self.update = w.Button(description="更新状态", button_style="primary")
         self.update.add_class("xf-risk-update")
@@ -52,8 +55,8 @@ class RiskLedger(w.VBox):
             self.table.value = f'<div data-testid="error">{e(exc.zh)}</div>'
             return
         self.item.options = [(f"{r['id']}　{r['unit'] or ''}　{r['issue'][:16]}", r["id"]) for r in items]
-        rows = [[str(r["id"]), e(str(r["found_on"])), e(r["unit"] or ""), e(r["issue"]), str(r["people_count"]), e(r["level"]),
-                 e(r["measures"] or ""), e(r["owner"] or ""),
+        rows = [[str(r["id"]), e(str(r["found_on"])), e(r["unit"] or ""), verbatim(r["issue"]), str(r["people_count"]),
+                 e(r["level"]), verbatim(r["measures"] or ""), verbatim(r["owner"] or ""),
                  e(str(r["deadline"] or "")) + (' <b style="color:#b42318">逾期</b>' if r["overdue"] else ""),
                  e(r["status"]), e(r["source"] or "")] for r in items]
         self.table.value = f"<div>共 {len(items)} 项</div>" + _table(
@@ -69,7 +72,8 @@ class PlanList(w.VBox):
     def refresh(self) -> None:
         e = html.escape
         plans = ledgers.list_plans()
-        rows = [[str(p["id"]), e(p["unit"] or ""), e(p["concern"]), e(p["measures"] or ""), e(p["owner"] or ""),
+        rows = [[str(p["id"]), e(p["unit"] or ""), verbatim(p["concern"]), verbatim(p["measures"] or ""),
+                 verbatim(p["owner"] or ""),
                  e(str(p["started_on"])), str(p["visits"]), e(str(p["last_visit"] or "—"))
                  + (' <b style="color:#b42318">待回访</b>' if p["visit_due"] else ""), e(p["status"])] for p in plans]
         self.table.value = f"<div>共 {len(plans)} 人</div>" + _table(

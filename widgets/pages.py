@@ -14,10 +14,17 @@ from IPython.display import display
 from widgets.count_cards import CountCards
 from xinfang import metrics
 from xinfang.errors import XinfangError
+from xinfang.script import script_of, verbatim
 from xinfang.storage import db
 
 
 def _wait_for_request() -> None:
+    import os
+
+    # Only a preheated kernel waits (voila's own test). Importing voila costs a kernel 5–10 s (it pulls
+    # in jupyter_server and compiles jsonschema's grammars): a kernel started for its request skips it.
+    if os.environ.get("VOILA_PREHEAT", "False") == "False":
+        return
     try:
         from voila.utils import wait_for_request
     except ImportError:  # running in JupyterLab, not Voila
@@ -56,6 +63,18 @@ def _query() -> dict[str, str]:
 
 LOOKUP_ITEM = ("page=lookup", "查询办理进度", "凭登记时拿到的查询码，查看您反映事项的办理进度和答复。")
 LANGUAGE_PARAMS = {"zh-Hans", "zh-Hant", "en"}
+
+
+def _lang(query: dict[str, str]) -> str:
+    """``&lang=…`` for the page's links, so the next page keeps the chosen characters (or language)."""
+    return f"&lang={query['lang']}" if query.get("lang") in LANGUAGE_PARAMS - {"zh-Hans"} else ""
+
+
+def _show(body: w.Widget, query: dict[str, str]) -> None:
+    """Display a page in the characters its query asks for (``lang=zh-Hant``), with the 简 / 繁 switch."""
+    from widgets.page_script import page
+
+    display(page(body, query))
 
 
 def _form_items(server: str) -> list[tuple[str, str, str]]:
@@ -107,13 +126,13 @@ def forms_home() -> None:
     if query.get("page") == "lookup":
         from widgets.progress_lookup import ProgressLookup
 
-        display(w.VBox([w.HTML('<a href="?">← 返回</a>'), _header("查询办理进度", "信访工作簿 · 表单服务"),
-                        ProgressLookup()]))
+        _show(w.VBox([w.HTML(f'<a href="?{html.escape(_lang(query))}">← 返回</a>'),
+                      _header("查询办理进度", "信访工作簿 · 表单服务"), ProgressLookup()]), query)
     elif query.get("form"):
-        display(_form("forms", query["form"], language, "?"))
+        _show(_form("forms", query["form"], language, f"?{_lang(query)}"), query)
     else:
-        display(w.VBox([_header("信访工作簿 · 表单服务", "请选择要填写的表单或办理的事项："),
-                        _menu([*_form_items("forms"), LOOKUP_ITEM])]))
+        _show(w.VBox([_header("信访工作簿 · 表单服务", "请选择要填写的表单或办理的事项："),
+                      _menu([*_form_items("forms"), LOOKUP_ITEM], _lang(query))]), query)
 
 
 OFFICE_MENU = [
@@ -127,45 +146,133 @@ OFFICE_MENU = [
 ]
 
 
+class SignedIn:
+    """The sign-in session this office page's kernel serves. The office server hands the kernel the
+    session id (xinfang.accounts.KERNEL_ENV); ``account()`` asks the database again each time, so an
+    action after sign-out, expiry or a disabled account is refused (``auth.session_ended``)."""
+
+    def __init__(self, session_id: str | None):
+        self.session_id = session_id
+
+    @classmethod
+    def from_request(cls) -> SignedIn:
+        import os
+
+        from xinfang import accounts
+
+        return cls(os.environ.get(accounts.KERNEL_ENV))
+
+    def account(self):
+        from xinfang import accounts
+        from xinfang.errors import ValidationError
+
+        with db.session() as s:
+            account = accounts.session_account(s, self.session_id)
+        if account is None:
+            raise ValidationError("auth.session_ended")
+        return account
+
+    def actor(self) -> str:
+        """How the audit log and case timeline name the signed-in user."""
+        return self.account().label
+
+
+def _base_url() -> str:
+    import os
+
+    return os.environ.get("VOILA_BASE_URL", "/")
+
+
+def _user_bar(account) -> w.HTML:
+    where = f" · {account.branch}" if account.branch else ""
+    return w.HTML(
+        f'<div style="text-align:right;color:#57606a;font-size:14px">'
+        f'<span data-testid="signed-in" data-role="{html.escape(account.role)}">{verbatim(account.display_name)}'
+        f"（{html.escape(account.role)}{html.escape(where)}）</span>　"
+        f'<a data-testid="sign-out" href="{html.escape(_base_url())}logout">退出登录</a></div>')
+
+
+def _office_page(query: dict[str, str]) -> str:
+    """Which office page (data/roles.yaml page names) a query asks for."""
+    page = query.get("page", "")
+    if page in ("cases", "dashboard", "meeting", "report", "warnings", "risks", "plans"):
+        return page
+    if page == "case" and query.get("id", "").isdigit():
+        return "case"
+    if query.get("form"):
+        return "forms"
+    return "home"
+
+
+HOME_LINK = '<a href="?{lang}">← 返回首页</a>'  # .format(lang=_lang(query))
+
+
 def office_home() -> None:
-    """Entry of the office server: the overview and menu, or the page named by ?page= or ?form=."""
+    """Entry of the office server: the signed-in user's menu, or the page named by ?page= or ?form=,
+    as far as the user's role allows (data/roles.yaml); a 支部书记 sees only their own branch."""
+    from xinfang import roles
+
     _wait_for_request()
     query = _query()
     language = query.get("lang") if query.get("lang") in LANGUAGE_PARAMS else "zh-Hans"
-    token = query.get("token")
-    suffix = f"&token={token}" if token else ""
-    page = query.get("page", "")
+    script, lang = script_of(query.get("lang")), _lang(query)
+    home = HOME_LINK.format(lang=html.escape(lang))
+    signed_in = SignedIn.from_request()
+    try:
+        account = signed_in.account()
+    except XinfangError as exc:
+        _show(w.VBox([_error(exc), w.HTML(f'<a data-testid="sign-in" href="{html.escape(_base_url())}login">登录</a>')]),
+              query)
+        return
+    page = _office_page(query)
+    bar = _user_bar(account)
+    try:
+        roles.require(account.role, page)
+        branch = roles.branch_scope(account.role, account.branch, account.username)
+    except XinfangError as exc:
+        _show(w.VBox([bar, w.HTML(home), _error(exc)]), query)
+        return
     if page == "cases":
         from widgets.case_list import CaseList
 
-        display(w.VBox([_header("案件办理", "信访工作簿 · 办公服务"), CaseList(link=f"?page=case{suffix}")]))
+        _show(w.VBox([bar, _header("案件办理", "信访工作簿 · 办公服务"), CaseList(link=f"?page=case{lang}")]), query)
     elif page in ("dashboard", "meeting"):
         from widgets.dashboard import DashboardView
 
-        display(w.VBox([w.HTML(f'<a href="?{suffix.lstrip("&")}">← 返回首页</a>'),
-                        DashboardView(view="office" if page == "dashboard" else "meeting")]))
+        parts = [bar, w.HTML(home)]
+        if page == "meeting":  # phones in the meeting room scan the questionnaire's address
+            from widgets.questionnaire_qr import QuestionnaireQR
+
+            parts.append(QuestionnaireQR())
+        _show(w.VBox([*parts, DashboardView(view="office" if page == "dashboard" else "meeting", branch=branch,
+                                            script=script)]), query)
     elif page == "report":
         from widgets.report_editor import ReportEditor
 
-        display(w.VBox([w.HTML(f'<a href="?{suffix.lstrip("&")}">← 返回首页</a>'),
-                        _header("季度研判分析报告", "信访工作簿 · 办公服务"), ReportEditor()]))
+        _show(w.VBox([bar, w.HTML(home), _header("季度研判分析报告", "信访工作簿 · 办公服务"),
+                      ReportEditor(branch=branch, script=script)]), query)
     elif page == "warnings":
         from widgets.warning_list import WarningList
 
-        display(w.VBox([w.HTML(f'<a href="?{suffix.lstrip("&")}">← 返回首页</a>'), _header("预警", "信访工作簿 · 办公服务"),
-                        WarningList()]))
+        _show(w.VBox([bar, w.HTML(home), _header("预警", "信访工作簿 · 办公服务"), WarningList()]), query)
     elif page in ("risks", "plans"):
         from widgets.ledger_views import PlanList, RiskLedger
 
         title, view = ("不稳定因素排查台账", RiskLedger()) if page == "risks" else ("一人一策", PlanList())
-        display(w.VBox([w.HTML(f'<a href="?{suffix.lstrip("&")}">← 返回首页</a>'), _header(title, "信访工作簿 · 办公服务"), view]))
-    elif page == "case" and query.get("id", "").isdigit():
+        _show(w.VBox([bar, w.HTML(home), _header(title, "信访工作簿 · 办公服务"), view]), query)
+    elif page == "case":
         from widgets.case_page import CasePage
 
-        back = w.HTML(f'<a href="?page=cases{suffix}">← 返回案件列表</a>')
-        display(w.VBox([back, CasePage(int(query["id"]))]))
-    elif query.get("form"):
-        display(_form("office", query["form"], language, f"?{suffix.lstrip('&')}"))
+        _show(w.VBox([bar, w.HTML(f'<a href="?page=cases{html.escape(lang)}">← 返回案件列表</a>'),
+                      CasePage(int(query["id"]), actor=signed_in.actor)]), query)
+    elif page == "forms":
+        _show(w.VBox([bar, _form("office", query["form"], language, f"?{lang}")]), query)
     else:
-        display(w.VBox([_counts_page("信访工作簿 · 办公服务", "当前数据概况："),
-                        _menu([*OFFICE_MENU, *_form_items("office")], suffix)]))
+        items = [item for item in OFFICE_MENU if roles.may_open(account.role, item[0].split("=", 1)[1])]
+        if roles.may_open(account.role, "forms"):
+            items += _form_items("office")
+        if roles.may_open(account.role, "overview"):
+            top = _counts_page("信访工作簿 · 办公服务", "当前数据概况：")
+        else:
+            top = _header("信访工作簿 · 办公服务", f"本支部：{branch}" if branch else "请选择：")
+        _show(w.VBox([bar, top, _menu(items, lang)]), query)

@@ -8,14 +8,15 @@ import ipywidgets as w
 
 from xinfang import lookup
 from xinfang.errors import XinfangError
+from xinfang.script import verbatim
 
 
 def render(progress: lookup.Progress) -> str:
     e = html.escape
     steps = "".join(
         f'<li data-testid="progress-step">{e(s.day.isoformat())}　{e(s.label)}'
-        f'{"：" + e(s.detail) if s.detail else ""}</li>' for s in progress.steps)
-    reply = (f'<div data-testid="progress-reply"><b>处理意见：</b>{e(progress.reply)}</div>'
+        f'{"：" + verbatim(s.detail) if s.detail else ""}</li>' for s in progress.steps)
+    reply = (f'<div data-testid="progress-reply"><b>处理意见：</b>{verbatim(progress.reply)}</div>'
              if progress.reply else "")
     due = f"，办理期限至 {e(progress.due_on.isoformat())}" if progress.due_on and progress.status != "办结" else ""
     return (f'<div data-testid="progress"><div><b>事项编号：</b>{e(progress.case_no)}</div>'

@@ -13,6 +13,7 @@ import ipywidgets as w
 
 from xinfang import dashboard, report
 from xinfang.errors import XinfangError
+from xinfang.script import SIMPLIFIED, to_script
 from xinfang.storage import db
 
 
@@ -23,10 +24,13 @@ def _download(data: bytes, name: str, mime: str, label: str, testid: str) -> str
 
 
 class ReportEditor(w.VBox):
-    """``branch``: fixed for a 支部书记 (their own branch); None lets office staff pick one."""
+    """``branch``: fixed for a 支部书记 (their own branch); None lets office staff pick one. ``script``:
+    the page's characters, in which a draft is written (xinfang.script)."""
 
-    def __init__(self, branch: str | None = None, today: dt.date | None = None, **kwargs):
+    def __init__(self, branch: str | None = None, today: dt.date | None = None, script: str = SIMPLIFIED,
+                 **kwargs):
         self.today = today or dt.date.today()
+        self.script = script
         self.report: dict | None = None
         with db.session() as s:
             branches = report.branches(s)
@@ -73,7 +77,8 @@ class ReportEditor(w.VBox):
         self._run(lambda s: report.find(s, self.branch.value, *self._period()))
 
     def draft(self, _=None) -> None:
-        self._run(lambda s: report.draft(s, self.branch.value, *self._period(), today=self.today), "草稿已生成。")
+        self._run(lambda s: report.draft(s, self.branch.value, *self._period(), today=self.today, script=self.script),
+                  "草稿已生成。")
 
     def _edits(self) -> dict[str, str]:
         return {i["key"]: self.texts[i["key"]].value for i in self.report["items"]
@@ -115,7 +120,7 @@ class ReportEditor(w.VBox):
         r = self.report
         if r is None:
             return
-        stem = f"{r['year']}Q{r['quarter']}_{r['branch']}_研判分析报告"
+        stem = to_script(f"{r['year']}Q{r['quarter']}_{r['branch']}_研判分析报告", r.get("script", SIMPLIFIED))
         try:
             images = report.chart_images(r)
         except XinfangError as exc:

@@ -254,6 +254,41 @@ def crosstab_chart(counts, *, title: str, large: bool = False):
     return heatmap(counts, title=title, large=large, unit_word="人")
 
 
+# Figure properties that are data or style, never read as words (font families name fonts).
+_NOT_TEXT = frozenset({"template", "family", "color", "colorscale", "type", "mode", "uid", "ids", "meta"})
+
+
+def _texts_in(value, script: str):
+    """``value`` with every string in ``script`` (numbers, None and numeric arrays untouched)."""
+    from xinfang.script import to_script
+
+    if isinstance(value, str):
+        return to_script(value, script)
+    if isinstance(value, dict):
+        return {k: v if k in _NOT_TEXT else _texts_in(v, script) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_texts_in(v, script) for v in value)
+    return value
+
+
+def in_script(fig, script: str):
+    """``fig`` with what a person reads in ``script`` (xinfang.script): titles, axis titles, category and
+    tick labels, legend names, hover and bar texts. Values are not touched; category labels are
+    converted the same way on every axis, so traces still line up. Changed in place; returns ``fig``."""
+    from xinfang.script import TRADITIONAL
+
+    if fig is None or script != TRADITIONAL:
+        return fig
+    for trace in fig.data:
+        plain = trace.to_plotly_json()
+        changes = {k: _texts_in(v, script) for k, v in plain.items() if k not in _NOT_TEXT}
+        trace.update({k: v for k, v in changes.items() if v != plain[k]})
+    layout = fig.layout.to_plotly_json()
+    changes = {k: _texts_in(v, script) for k, v in layout.items() if k not in _NOT_TEXT}
+    fig.layout.update({k: v for k, v in changes.items() if v != layout[k]})
+    return fig
+
+
 def kaleido_available() -> bool:
     import importlib.util
 
@@ -282,6 +317,6 @@ def to_png(fig, *, width: int = 1000, height: int | None = None, scale: float = 
             raise XinfangError("chart.image_failed", detail=f"{type(exc).__name__}: {exc}") from exc
 
 
-__all__ = ["FONT_STACK", "bars", "crosstab_chart", "esc", "heatmap", "kaleido_available", "kpi_trend", "likert_distribution",
-           "monthly_trend", "satisfaction_indices", "sentiment_by_unit", "split", "stacked_bars",
+__all__ = ["FONT_STACK", "bars", "crosstab_chart", "esc", "heatmap", "in_script", "kaleido_available", "kpi_trend",
+           "likert_distribution", "monthly_trend", "satisfaction_indices", "sentiment_by_unit", "split", "stacked_bars",
            "survey_frequencies", "template", "to_png"]

@@ -55,9 +55,11 @@ class Letter:
         return buf.getvalue()
 
     def to_html(self) -> str:
+        """The letter as the DOCX says it: an official letter is written in 规范汉字 (国家通用语言文字法
+        第九条), so a Traditional page shows it unconverted (``translate="no"``, xinfang.script)."""
         e = html.escape
         body = "".join(f"<p>{'<b>' + e(h) + '：</b>' if h else ''}{e(t)}</p>" for h, t in self.blocks)
-        return (f'<div class="xf-letter" data-testid="letter"><h3 style="text-align:center">{e(self.title)}</h3>'
+        return (f'<div class="xf-letter" data-testid="letter" translate="no"><h3 style="text-align:center">{e(self.title)}</h3>'
                 f'<p style="text-align:right">{e(self.number)}</p><p>{e(self.addressee)}：</p>{body}'
                 f'<p style="text-align:right">{OFFICE}<br>{e(_cn_date(self.signed_on))}</p></div>')
 

@@ -12,6 +12,10 @@ embedded as PNG only when kaleido is installed.
 
 Status: 草稿 → 已提交 → 已审核 (``return_to_draft`` sends a submitted report back). Only a 草稿 can
 be edited; redrafting a 草稿 refreshes the data sections and keeps what the branch wrote.
+
+Characters (xinfang.script): a report drafted for a Traditional page (``script="zh-Hant"``) has its
+drafted texts written in Traditional and remembers it (``sections["script"]``); its HTML, DOCX and
+charts then show titles, tables and labels in Traditional too. What the branch wrote stays as written.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from xinfang import metrics
 from xinfang.errors import ValidationError
+from xinfang.script import KEEP, SIMPLIFIED, markup_to_script, to_script
 from xinfang.storage.models import OrgUnit, QuarterlyReport, RiskItem
 
 DRAFT, SUBMITTED, REVIEWED = "草稿", "已提交", "已审核"
@@ -198,20 +203,24 @@ def _cases(sources, filters) -> tuple[str, list[dict]]:
     return "\n".join(picked), []
 
 
-def _last_measures(session: Session, branch_id: int, year: int, quarter: int) -> str:
+def _last_measures(session: Session, branch_id: int, year: int, quarter: int, script: str = SIMPLIFIED) -> str:
+    """Drafted in ``script``, with last quarter's measures quoted as the branch wrote them."""
     py, pq = _previous(year, quarter)
     prev = session.scalar(select(QuarterlyReport).where(
         QuarterlyReport.branch_id == branch_id, QuarterlyReport.year == py, QuarterlyReport.quarter == pq,
         QuarterlyReport.status.in_([SUBMITTED, REVIEWED])))
     label = _period(py, pq).label
     if prev is None:
-        return f"{label}没有已提交的研判分析报告。"
+        return to_script(f"{label}没有已提交的研判分析报告。", script)
     measures = next((i["text"] for i in prev.sections.get("items", []) if i["key"] == "measures"), "").strip()
-    return f"{label}提出的措施：\n{measures or '（未填写）'}\n落实情况：\n"
+    return (to_script(f"{label}提出的措施：\n", script) + (measures or to_script("（未填写）", script))
+            + to_script("\n落实情况：\n", script))
 
 
-def draft_sections(session: Session, branch: str, year: int, quarter: int, today: dt.date | None = None) -> dict:
-    """The report's content drafted from data (not stored): {"branch", "period", "items": [...]}."""
+def draft_sections(session: Session, branch: str, year: int, quarter: int, today: dt.date | None = None,
+                   script: str = SIMPLIFIED) -> dict:
+    """The report's content drafted from data (not stored): {"branch", "period", "items": [...]}, its
+    drafted texts in ``script`` (xinfang.script)."""
     from xinfang import dashboard
 
     branch_id = _branch_id(session, branch)
@@ -230,27 +239,32 @@ def draft_sections(session: Session, branch: str, year: int, quarter: int, today
         "cases": _cases(sources, filters),
         "causes": ("", []),
         "measures": ("", []),
-        "last_measures": (_last_measures(session, branch_id, year, quarter), []),
+        "last_measures": (_last_measures(session, branch_id, year, quarter, script), []),
     }
+    for key in ("overview", "performance", "risks", "mood", "cases"):
+        drafted[key] = (to_script(drafted[key][0], script), drafted[key][1])
     items = [{"key": key, "title": title, "text": drafted[key][0], "tables": drafted[key][1],
               "by_branch": by_branch, "edited": False, "hint": HINTS.get(key, "")}
              for key, title, by_branch in SECTIONS]
     return {"version": 1, "branch": branch, "period": period.label, "year": year, "quarter": quarter,
-            "drafted_on": today.isoformat(), "items": items}
+            "drafted_on": today.isoformat(), "script": script, "items": items}
 
 
-def preview(session: Session, branch: str, year: int, quarter: int, today: dt.date | None = None) -> dict:
+def preview(session: Session, branch: str, year: int, quarter: int, today: dt.date | None = None,
+            script: str = SIMPLIFIED) -> dict:
     """A drafted report that is not stored (status 未保存), for the director's workbook."""
-    content = draft_sections(session, branch, year, quarter, today)
-    return {"id": None, "branch": branch, "year": year, "quarter": quarter, "status": "未保存",
+    content = draft_sections(session, branch, year, quarter, today, script)
+    return {"id": None, "branch": branch, "year": year, "quarter": quarter, "status": "未保存", "script": script,
             "period": content["period"], "items": content["items"], "submitted_at": None, "reviewed_at": None}
 
 
-def draft(session: Session, branch: str, year: int, quarter: int, today: dt.date | None = None) -> dict:
+def draft(session: Session, branch: str, year: int, quarter: int, today: dt.date | None = None,
+          script: str = SIMPLIFIED) -> dict:
     """Draft (or redraft) and store the branch's report for the quarter as 草稿; returns report_dict.
-    Redrafting a 草稿 refreshes the data and keeps the sections the branch has edited."""
+    Redrafting a 草稿 refreshes the data and keeps the sections the branch has edited. ``script``:
+    the characters of the drafted texts and of the files (xinfang.script)."""
     branch_id = _branch_id(session, branch)
-    content = draft_sections(session, branch, year, quarter, today)
+    content = draft_sections(session, branch, year, quarter, today, script)
     report = _find(session, branch_id, year, quarter)
     if report is None:
         report = QuarterlyReport(branch_id=branch_id, year=year, quarter=quarter, status=DRAFT, sections=content)
@@ -282,7 +296,7 @@ def report_dict(report: QuarterlyReport, branch: str | None = None) -> dict:
     sections = dict(report.sections or {})
     return {"id": report.id, "branch": branch or sections.get("branch", ""), "year": report.year,
             "quarter": report.quarter, "status": report.status, "period": sections.get("period", ""),
-            "items": [dict(i) for i in sections.get("items", [])],
+            "script": sections.get("script", SIMPLIFIED), "items": [dict(i) for i in sections.get("items", [])],
             "submitted_at": report.submitted_at, "reviewed_at": report.reviewed_at}
 
 
@@ -384,7 +398,7 @@ def charts_of(report: dict) -> dict:
                 figs["performance"] = charts.bars(_frame(table), "件数", title="反映较多的话题", unit_word="件")
             elif table["caption"].startswith("各单位满意度指数") and table["rows"]:
                 figs["mood"] = charts.satisfaction_indices(_frame(table))
-    return figs
+    return {key: charts.in_script(fig, report.get("script", SIMPLIFIED)) for key, fig in figs.items()}
 
 
 def chart_images(report: dict) -> dict[str, bytes]:
@@ -401,16 +415,18 @@ def _paragraphs(text: str) -> list[str]:
 
 
 def to_html(report: dict, images: dict[str, bytes] | None = None) -> str:
-    """A standalone, escaped HTML page (no external resources; charts as embedded PNG if given)."""
+    """A standalone, escaped HTML page (no external resources; charts as embedded PNG if given), in the
+    report's characters; the sections' texts are shown as they were drafted or written."""
     e = html.escape
     images = images or {}
+    script = report.get("script", SIMPLIFIED)
     parts = [f"<h1>{e(title_of(report))}</h1>",
              f'<p class="meta">状态：<span data-testid="report-status">{e(report["status"])}</span></p>']
     for item in report["items"]:
         parts.append(f'<h2 data-section="{e(item["key"])}">{e(item["title"])}</h2>')
         text = item["text"].strip()
         if text:
-            parts += [f"<p>{e(p)}</p>" for p in _paragraphs(text) if p.strip()]
+            parts += [f"<p {KEEP}>{e(p)}</p>" for p in _paragraphs(text) if p.strip()]
         else:
             parts.append(f'<p class="hint">（待支部填写：{e(item.get("hint", ""))}）</p>')
         for table in item.get("tables", []):
@@ -426,8 +442,9 @@ def to_html(report: dict, images: dict[str, bytes] | None = None) -> str:
              "line-height:1.8;font-size:16px}h1{text-align:center;font-size:24px}h2{font-size:19px;margin-top:24px}"
              "table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #999;padding:3px 8px}"
              "caption{text-align:left;color:#555}.hint{color:#888}.meta{text-align:center;color:#555}")
-    return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{e(title_of(report))}</title>'
-            f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
+    page = (f'<!DOCTYPE html><html lang="{"zh-CN" if script == SIMPLIFIED else e(script)}"><head><meta charset="utf-8">'
+            f"<title>{e(title_of(report))}</title><style>{style}</style></head><body>{''.join(parts)}</body></html>")
+    return markup_to_script(page, script)
 
 
 def to_docx(report: dict, images: dict[str, bytes] | None = None) -> bytes:
@@ -438,6 +455,11 @@ def to_docx(report: dict, images: dict[str, bytes] | None = None) -> bytes:
     from docx.shared import Cm, Pt
 
     images = images or {}
+    script = report.get("script", SIMPLIFIED)
+
+    def t(text: str) -> str:  # fixed words, titles and tables in the report's characters
+        return to_script(text, script)
+
     doc = Document()
     style = doc.styles["Normal"]
     style.font.name = "SimSun"
@@ -445,13 +467,13 @@ def to_docx(report: dict, images: dict[str, bytes] | None = None) -> bytes:
     style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
     title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = title.add_run(title_of(report))
+    run = title.add_run(t(title_of(report)))
     run.bold = True
     run.font.size = Pt(20)
-    doc.add_paragraph(f"状态：{report['status']}").alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc.add_paragraph(t(f"状态：{report['status']}")).alignment = WD_ALIGN_PARAGRAPH.CENTER
     for item in report["items"]:
         heading = doc.add_paragraph()
-        heading_run = heading.add_run(item["title"])
+        heading_run = heading.add_run(t(item["title"]))
         heading_run.bold = True
         heading_run.font.size = Pt(16)
         text = item["text"].strip()
@@ -460,16 +482,16 @@ def to_docx(report: dict, images: dict[str, bytes] | None = None) -> bytes:
                 if p.strip():
                     doc.add_paragraph(p)
         else:
-            doc.add_paragraph(f"（待支部填写：{item.get('hint', '')}）")
+            doc.add_paragraph(t(f"（待支部填写：{item.get('hint', '')}）"))
         for table in item.get("tables", []):
-            doc.add_paragraph(table["caption"])
+            doc.add_paragraph(t(table["caption"]))
             grid = doc.add_table(rows=1 + len(table["rows"]), cols=len(table["columns"]))
             grid.style = "Table Grid"
             for j, col in enumerate(table["columns"]):
-                grid.cell(0, j).text = str(col)
+                grid.cell(0, j).text = t(str(col))
             for i, row in enumerate(table["rows"], 1):
                 for j, value in enumerate(row):
-                    grid.cell(i, j).text = "" if value is None else str(value)
+                    grid.cell(i, j).text = "" if value is None else t(str(value))
         if item["key"] in images:
             doc.add_picture(io.BytesIO(images[item["key"]]), width=Cm(15))
     buf = io.BytesIO()
