@@ -15,7 +15,8 @@ from .conftest import ANCHOR, REPO
 
 
 def run(*args, env=None, timeout=120):
-    full = {k: v for k, v in os.environ.items() if not k.startswith("XINFANG_") or k == "XINFANG_TEST_PG_URL"}
+    keep = ("XINFANG_TEST_PG_URL", "XINFANG_VAULT_KEY_FILE")  # the session's test key, never data/secrets/
+    full = {k: v for k, v in os.environ.items() if not k.startswith("XINFANG_") or k in keep}
     full.update(env or {})
     return subprocess.run([sys.executable, "-m", "xinfang.cli", *args], capture_output=True, text=True,
                           env=full, cwd=REPO, timeout=timeout)

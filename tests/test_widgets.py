@@ -129,9 +129,9 @@ def test_warning_list_on_demo_enters_flags_once(demo_db, monkeypatch, tmp_path):
 
 
 def test_export_panel_writes_files_and_refuses_identity_without_reason(demo_db, monkeypatch, tmp_path):
-    from openpyxl import load_workbook
-
     import shutil
+
+    from openpyxl import load_workbook
 
     from widgets.export_panel import ExportPanel
     from xinfang import config

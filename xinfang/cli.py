@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -70,6 +69,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         existing = demo.case_count(s)
     if existing and args.if_empty:
         _say(f"数据库已有 {existing:,} 件信访事项，保留现有数据。")
+        _demo_passwords()
         return 0
     if existing and not args.replace:
         raise XinfangError("cli.demo_not_empty", where=db.describe(eng.url), cases=existing)
@@ -92,7 +92,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _say(f"演示数据已生成（{elapsed:,.1f} 秒{size}）：单位 {summary.units}，活动 {summary.activities}，"
          f"信访事项 {summary.cases:,}，事件 {summary.events:,}，问卷答卷 {summary.submissions:,}，"
          f"排查台账 {summary.risk_items}，一人一策 {summary.plans}。")
+    _demo_passwords()
     return 0
+
+
+def _demo_passwords() -> None:
+    """Give the demo mine's accounts that have no password a random one and print it, once."""
+    from xinfang import accounts, demo
+    from xinfang.storage import db
+
+    names = set(demo.staff_usernames())
+    issued = []
+    with db.session() as s:
+        for user in accounts.list_users(s):
+            if user["username"] in names and user["active"] and not user["has_password"]:
+                password = accounts.generate_password()
+                accounts.set_password(s, user["username"], password)
+                issued.append((user, password))
+    if not issued:
+        return
+    _say("演示账号（只用于演示数据，切勿用于正式环境）。密码只显示这一次，请记下；"
+         "忘记时可用 xinfang user passwd 用户名 重设：")
+    for user, password in issued:
+        where = f" · {user['branch']}" if user["branch"] else ""
+        _say(f"  {user['username']:<10}{user['display_name']}（{user['role']}{where}）　密码：{password}")
 
 
 def cmd_analyse(args: argparse.Namespace) -> int:
@@ -204,6 +227,36 @@ def cmd_retention(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- backup, restore, offline bundle ------------------------------------------------------------
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from xinfang import backup
+
+    result = backup.backup(args.to, key_to=args.key_to, keep=args.keep)
+    for line in result.lines():
+        _say(line)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from xinfang import backup
+
+    result = backup.restore(args.archive, key_from=args.key_from)
+    for line in result.lines():
+        _say(line)
+    return 0
+
+
+def cmd_bundle(args: argparse.Namespace) -> int:
+    from xinfang import bundle
+
+    result = bundle.build(args.out or ROOT / "dist", wheel_cache=args.wheel_cache, log=_say)
+    for line in result.lines():
+        _say(line)
+    return 0
+
+
 # -- import / export ----------------------------------------------------------------------------
 
 
@@ -278,6 +331,67 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- users --------------------------------------------------------------------------------------
+
+
+def _read_password(args: argparse.Namespace, username: str) -> str:
+    """The new password: generated and shown once (--generate), one line of standard input
+    (--password-stdin, for scripts), or typed twice at a hidden prompt. Never a command-line argument."""
+    import getpass
+
+    from xinfang import accounts
+
+    if args.generate:
+        password = accounts.generate_password()
+        _say(f"账号 {username} 的密码（只显示这一次，请转交本人）：{password}")
+        return password
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        accounts.check_strength(password, username)
+        return password
+    password = getpass.getpass(f"为 {username} 设置密码：")
+    accounts.check_strength(password, username)
+    if getpass.getpass("再输入一次：") != password:
+        raise XinfangError("user.password_mismatch")
+    return password
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from xinfang import accounts
+    from xinfang.storage import db
+
+    db.check_schema()
+    if args.action == "list":
+        with db.session() as s:
+            users = accounts.list_users(s)
+        _say("用户名\t姓名\t角色\t党支部\t状态\t密码")
+        for u in users:
+            _say(f"{u['username']}\t{u['display_name']}\t{u['role']}\t{u['branch'] or '—'}\t"
+                 f"{'启用' if u['active'] else '停用'}\t{'已设置' if u['has_password'] else '未设置'}")
+        return 0
+    if args.action == "add":
+        with db.session() as s:  # refuse a bad role, branch or name before asking for a password
+            accounts.check_new_user(s, args.username, args.role, args.branch)
+        password = _read_password(args, args.username.strip())
+        with db.session() as s:
+            account = accounts.add_user(s, args.username, args.name, args.role, branch=args.branch,
+                                        password=password)
+        where = f"，党支部 {account.branch}" if account.branch else ""
+        _say(f"已建立账号 {account.username}（{account.display_name}，{account.role}{where}）。")
+    elif args.action == "passwd":
+        with db.session() as s:
+            accounts.find_user(s, args.username)
+        password = _read_password(args, args.username)
+        with db.session() as s:
+            accounts.set_password(s, args.username, password)
+        _say(f"已为 {args.username} 设置新密码；该账号原有的登录已全部失效。")
+    else:
+        with db.session() as s:
+            accounts.set_active(s, args.username, args.action == "enable")
+        _say(f"账号 {args.username} 已{'启用' if args.action == 'enable' else '停用，其登录已全部失效'}。")
+    return 0
+
+
 # -- servers ------------------------------------------------------------------------------------
 
 
@@ -330,40 +444,58 @@ def _check_forms() -> None:
             print(f"警告：表单 {key} 有错误，暂不提供：{exc.zh}", file=sys.stderr)
 
 
+def _warn_if_nobody_can_sign_in() -> None:
+    from xinfang import accounts
+    from xinfang.storage import db
+
+    with db.session() as s:
+        ready = [u for u in accounts.list_users(s) if u["active"] and u["has_password"]]
+    if not ready:
+        print("提示：还没有可以登录办公服务器的账号。请先建立：xinfang user add 用户名 --name 姓名 --role 信访干部",
+              file=sys.stderr)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from xinfang.storage import db
 
     cfg = config.settings()
     host = args.host or str(cfg["host"])
     ports = {"forms": args.forms_port or int(cfg["forms_port"]), "office": args.office_port or int(cfg["office_port"])}
+    # --only: one server per service (deploy/systemd), each with its own memory limit
+    chosen = {w: ports[w] for w in ([args.only] if getattr(args, "only", None) else SERVERS)}
     db.check_schema()
-    for which, port in ports.items():
+    for which, port in chosen.items():
         if not _port_free(host, port):
             raise XinfangError("cli.port_busy", port=port, which=which)
     _check_forms()
-    token = str(cfg["office_token"] or secrets.token_urlsafe(24))
+    _warn_if_nobody_can_sign_in()
     env = server_env({"XINFANG_HOST": host, "XINFANG_FORMS_PORT": str(ports["forms"]),
-                      "XINFANG_OFFICE_PORT": str(ports["office"]), "XINFANG_OFFICE_TOKEN": token})
+                      "XINFANG_OFFICE_PORT": str(ports["office"])})
     log_dir = Path(cfg["run_dir"])
     log_dir.mkdir(parents=True, exist_ok=True)
     procs: dict[str, subprocess.Popen] = {}
-    for which in SERVERS:
+    for which in chosen:
         log = open(log_dir / f"{which}.log", "ab")  # noqa: SIM115 (kept open for the child's lifetime)
         procs[which] = subprocess.Popen(server_command(which), env=env, stdout=log, stderr=subprocess.STDOUT,
                                         cwd=str(ROOT))
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
-    urls = {"forms": f"http://{shown}:{ports['forms']}/", "office": f"http://{shown}:{ports['office']}/?token={token}"}
-    ok = all(_wait_http(host, ports[w], 60, list(procs.values())) for w in SERVERS)
+    urls = {"forms": f"http://{shown}:{ports['forms']}/", "office": f"http://{shown}:{ports['office']}/"}
+    if host in ("0.0.0.0", "", "::"):  # listening on every address: give phones this machine's LAN address
+        from xinfang import lan
+
+        urls["forms"] = lan.forms_link(host=host, port=ports["forms"]).url
+    ok = all(_wait_http(host, ports[w], 60, list(procs.values())) for w in chosen)
     if not ok:
         for p in procs.values():
             p.terminate()
         _say(f"错误：服务器未能启动，请查看日志 {log_dir} / Error: a server did not start, see the logs in {log_dir}")
         return 1
     for which, (_, _, label) in SERVERS.items():
-        _say(f"{label}：{urls[which]}")
+        if which in procs:
+            _say(f"{label}：{urls[which]}")
     _say(f"日志：{log_dir}。按 Ctrl+C 停止。")
     if args.open_browser and cfg["open_browser"]:
-        webbrowser.open(urls["office"])
+        webbrowser.open(urls["office" if "office" in procs else "forms"])
     stop = {"now": False}
 
     def _stop(*_):
@@ -445,6 +577,23 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--dry-run", action="store_true", help="只报告，不删除")
     r.set_defaults(func=cmd_retention)
 
+    b = sub.add_parser("backup", help="备份数据库（服务器运行时也可以；身份库密钥另行保存）")
+    b.add_argument("--to", default=None,
+                   help="备份文件夹或 .tar.gz 文件名（默认 data/backups；最好是另一块硬盘或 U 盘）")
+    b.add_argument("--key-to", default=None, help="同时把身份库密钥另存到这个文件或文件夹（不能是备份所在的文件夹）")
+    b.add_argument("--keep", type=int, default=None, help="只保留备份文件夹中最新的这么多份，删除更早的")
+    b.set_defaults(func=cmd_backup)
+
+    rs = sub.add_parser("restore", help="从备份恢复数据库（先核对备份，恢复前的数据库另行保留）")
+    rs.add_argument("archive", help="xinfang backup 生成的 .tar.gz 文件")
+    rs.add_argument("--key-from", default=None, help="备份时另存的身份库密钥文件（本机没有密钥时放到设置的位置）")
+    rs.set_defaults(func=cmd_restore)
+
+    bd = sub.add_parser("bundle", help="在联网的电脑上制作离线安装包（项目、全部程序包和安装脚本）")
+    bd.add_argument("--out", default=None, help="安装包所在文件夹（默认 dist/）")
+    bd.add_argument("--wheel-cache", default=None, help="保存下载的程序包的文件夹，下次制作时重用")
+    bd.set_defaults(func=cmd_bundle)
+
     im = sub.add_parser("import", help="导入问卷星、Kobo/ODK 导出的答卷或旧的信访台账（可先试导入）")
     im.add_argument("kind", help="类型：wjx（问卷星）、kobo（Kobo/ODK）或 ledger（信访台账）")
     im.add_argument("file", help="要导入的 .xlsx 或 .csv 文件")
@@ -471,7 +620,28 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--forms-port", type=int, default=None)
     s.add_argument("--office-port", type=int, default=None)
     s.add_argument("--no-browser", dest="open_browser", action="store_false")
+    s.add_argument("--only", choices=list(SERVERS), default=None,
+                   help="只启动一个服务器（forms 或 office），如 systemd 为每个服务器单独设内存上限时")
     s.set_defaults(func=cmd_serve)
+
+    u = sub.add_parser("user", help="办公服务器的账号：建立（add）、列出（list）、重设密码（passwd）、停用（disable）、启用（enable）")
+    usub = u.add_subparsers(dest="action", required=True)
+    ua = usub.add_parser("add", help="建立账号")
+    ua.add_argument("username", help="用户名（英文字母、数字、点、横线、下划线）")
+    ua.add_argument("--name", required=True, help="姓名（页面和审计日志里显示）")
+    ua.add_argument("--role", required=True, help="角色：信访干部、主任、支部书记 或 填报")
+    ua.add_argument("--branch", default=None, help="支部书记所在的党支部")
+    up = usub.add_parser("passwd", help="重设密码（原有登录全部失效）")
+    up.add_argument("username")
+    for sp in (ua, up):
+        how = sp.add_mutually_exclusive_group()
+        how.add_argument("--generate", action="store_true", help="随机生成密码并显示一次")
+        how.add_argument("--password-stdin", action="store_true", help="从标准输入读一行作为密码（供脚本使用）")
+    usub.add_parser("list", help="列出全部账号")
+    for action, text in (("disable", "停用账号（立即退出其所有登录；账号不删除，审计日志仍指向它）"),
+                         ("enable", "重新启用账号")):
+        usub.add_parser(action, help=text).add_argument("username")
+    u.set_defaults(func=cmd_user)
 
     lab = sub.add_parser("lab", help="打开主任用的 JupyterLab 工作簿")
     lab.add_argument("--port", type=int, default=None)

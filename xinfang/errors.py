@@ -163,6 +163,10 @@ _CATALOGUE: dict[str, Entry] = {
         "新类别需要一个名称。请用 name= 给出名称（如「通勤与交通」），或用 code= 指明要并入的已有类别。",
         "A new topic needs a name: pass name=, or code= to add the words to an existing topic.",
     ),
+    "text.no_words": Entry(
+        "已标注的 {n} 件事项里没有可用来训练{what}的文字（都是空白、数字或标点）。请标注有文字内容的事项后再训练。",
+        "None of the {n} labelled cases has words to train the {what_en} on (only blanks, digits or punctuation).",
+    ),
     "text.not_fitted": Entry(
         "{what}还没有训练。请先用已标注的事项调用 fit()。",
         "The {what_en} has not been trained yet. Call fit() with labelled cases first.",
@@ -181,6 +185,11 @@ _CATALOGUE: dict[str, Entry] = {
         "The counts table {counts_shape} does not match the table {table_shape}.",
     ),
     # -- forms: definitions (XLSForm workbooks in survey_forms/) ----------------------------------
+    "form.storage_busy": Entry(
+        "系统暂时忙（数据库正在被占用或重启），这次没有提交成功。您填写的内容都还在，请稍等片刻再按一次「提交」。",
+        "The system is busy (the database is locked or restarting); nothing was submitted. Your answers are "
+        "kept: press Submit again in a moment.",
+    ),
     "form.file_missing": Entry(
         "找不到表单文件「{file}」。请确认文件名和所在文件夹。",
         "Form file {file!r} not found.",
@@ -446,6 +455,88 @@ _CATALOGUE: dict[str, Entry] = {
     "import.row": Entry(
         "「{file}」{sheet} 表第 {row} 行：{problem}。请{fix}。",
         "{file!r} sheet {sheet} row {row}: {problem_en}.",
+    ),
+    # -- sign-in, users and roles (office server) --------------------------------------------------
+    "auth.bad_credentials": Entry(
+        "用户名或密码不正确，请重新输入。忘记密码请联系信访办主任重设。",
+        "Wrong user name or password.",
+    ),
+    "auth.throttled": Entry(
+        "该账号登录失败次数过多，请 {minutes} 分钟后再试。",
+        "Too many failed sign-ins for this account; try again in {minutes} minutes.",
+    ),
+    "auth.session_ended": Entry(
+        "登录已过期或已退出。请重新登录后再操作（刷新本页即可转到登录页）。",
+        "Your sign-in has expired or ended. Sign in again (reload the page).",
+    ),
+    "auth.not_allowed": Entry(
+        "「{role}」角色不能打开此页面。请从首页选择您可以使用的功能。",
+        "Role {role!r} may not open this page.",
+    ),
+    "auth.no_branch": Entry(
+        "账号「{user}」是支部书记，但没有指定所在党支部。请主任用 xinfang user add 重新建立该账号并写明 --branch。",
+        "User {user!r} is a branch secretary without a branch.",
+    ),
+    "user.exists": Entry(
+        "用户名「{user}」已存在。请换一个用户名，或用 xinfang user passwd 重设其密码。",
+        "User name {user!r} is taken.",
+    ),
+    "user.not_found": Entry(
+        "没有用户名为「{user}」的账号。可用 xinfang user list 查看全部账号。",
+        "No user {user!r}; see xinfang user list.",
+    ),
+    "user.bad_username": Entry(
+        "用户名「{user}」不可用：只能用 2 到 30 个英文字母、数字、点、横线或下划线。",
+        "User name {user!r} must be 2–30 letters, digits, '.', '-' or '_'.",
+    ),
+    "user.bad_role": Entry(
+        "角色「{role}」不存在。请使用以下之一：{known}。",
+        "Unknown role {role!r}; use one of {known}.",
+    ),
+    "user.branch_required": Entry(
+        "支部书记账号须用 --branch 写明所在党支部。可选：{known}。",
+        "A branch secretary needs --branch; one of {known}.",
+    ),
+    "user.branch_not_allowed": Entry(
+        "只有支部书记账号属于某个党支部；「{role}」角色看全矿数据，请去掉 --branch。",
+        "Only branch secretaries have a branch; drop --branch for role {role!r}.",
+    ),
+    "user.unknown_branch": Entry(
+        "找不到党支部「{branch}」。可选：{known}。",
+        "No branch {branch!r}; one of {known}.",
+    ),
+    "user.weak_password": Entry(
+        "密码太短或太简单：至少 {min} 个字符，且不能与用户名相同。",
+        "Password too weak: at least {min} characters and not the user name.",
+    ),
+    "user.password_mismatch": Entry(
+        "两次输入的密码不一致，未作修改。请重新运行命令。",
+        "The two passwords differ; nothing changed.",
+    ),
+    # -- the identity vault's key --------------------------------------------------------------------
+    "vault.key_missing": Entry(
+        "找不到身份库密钥文件 {path}。数据库里的姓名、工号、电话用它加密，没有它无法读取。"
+        "请从备份恢复该文件，或用环境变量 XINFANG_VAULT_KEY_FILE 指向它。",
+        "The vault key file {path} is missing; identity data cannot be read without it. Restore it from "
+        "backup or point XINFANG_VAULT_KEY_FILE at it.",
+    ),
+    "vault.key_mismatch": Entry(
+        "身份库密钥文件 {path} 与数据库不符：这条身份信息由密钥 {key_id} 加密，文件里没有这把密钥。"
+        "请用加密时的密钥文件（XINFANG_VAULT_KEY_FILE）。",
+        "The vault key file {path} does not match the database: a value was encrypted with key {key_id}, "
+        "which the file does not hold.",
+    ),
+    "vault.key_invalid": Entry(
+        "身份库密钥文件 {path} 第 {line} 行不是有效的密钥。请从备份恢复该文件，不要手工修改。",
+        "Line {line} of the vault key file {path} is not a valid key; restore the file from backup.",
+    ),
+    "vault.value_unreadable": Entry(
+        "身份库中有一条信息无法解密（已损坏或被改动）。请从备份恢复数据库。",
+        "A vault value cannot be decrypted (damaged or altered); restore the database from backup.",
+    ),
+    "vault.value_not_encrypted": Entry(
+        "身份库中有未加密的信息。请先运行 xinfang db upgrade 完成加密。",
+        "The vault holds unencrypted values; run xinfang db upgrade.",
     ),
     # -- command line -----------------------------------------------------------------------------
     "cli.demo_not_empty": Entry(

@@ -255,3 +255,25 @@ def test_a_catalogue_error_at_submit_is_shown_escaped__ok():
     view.submit_button.click()
     assert "找不到单位「&lt;i&gt;七号井&lt;/i&gt;」" in view.status.value and view.receipt is None
     assert view.inputs["content"].value == "食堂饭菜偏咸"
+
+
+def test_a_busy_database_says_what_to_do_and_keeps_the_answers__ok():
+    from xinfang.errors import StorageError
+
+    calls = []
+
+    def locked(answers, instance_id):
+        calls.append(instance_id)
+        if len(calls) == 1:
+            raise StorageError("db.locked", where="/srv/xinfang/data/xinfang.db", seconds=10)
+        return Recorder()(answers, instance_id)
+
+    view = FormView(forms.by_key("suqiu_dengji"), on_submit=locked)
+    view.inputs["intake_mode"].value = "匿名"
+    view.inputs["content"].value = "澡堂热水不够"
+    view.submit_button.click()
+    assert "您填写的内容都还在，请稍等片刻再按一次「提交」" in view.status.value
+    assert "/srv/xinfang" not in view.status.value and 'data-code="db.locked"' in view.status.value
+    assert view.inputs["content"].value == "澡堂热水不够"
+    view.submit_button.click()
+    assert calls[0] == calls[1] and view.receipt is not None

@@ -10,3 +10,9 @@ c.VoilaConfiguration.extension_denylist = ["jupyterlab-plotly"]  # noqa: F821
 _pool = int(settings()["forms_pool_size"])
 c.VoilaConfiguration.preheat_kernel = _pool > 0  # noqa: F821
 c.VoilaConfiguration.default_pool_size = _pool  # noqa: F821
+# Voila refills a used pool kernel after fill_delay (1 s by default): during a meeting's burst 70 refills
+# would compete with the 70 pages being opened on two cores. Refill once the burst is over.
+c.VoilaKernelManager.fill_delay = float(settings()["forms_pool_refill_delay_seconds"])  # noqa: F821
+# A page's kernel answers only the browser it serves: another browser that learns its id gets 403
+# (widgets/servers/page_kernels.py).
+c.Voila.authorizer_class = "widgets.servers.page_kernels.PageKernelAuthorizer"  # noqa: F821
