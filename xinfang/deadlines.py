@@ -49,6 +49,13 @@ def is_rest_day(day: dt.date) -> bool:
     overrides = _yearly_overrides(day.year)
     if day in overrides:
         return overrides[day]
+    return _calendar_rest_day(day)
+
+
+@cache
+def _calendar_rest_day(day: dt.date) -> bool:
+    # chinese_calendar validates each date against its whole table (a min and max over every holiday,
+    # ~20 µs a call): remember its answer, the table does not change while the program runs.
     import chinese_calendar
 
     try:

@@ -1,0 +1,168 @@
+"""Dashboard serving benchmark: the office dashboard in Chromium on demo mines of 10,000 and 100,000
+cases, next to the floor — a bare Voila notebook with one plotly chart on the same server.
+
+Time to draw = from page.goto until every KPI card and every chart of the page is drawn (each
+``.js-plotly-plot`` holding its ``.main-svg``); filter change = from choosing another 党支部 until the
+cards show its figures and the charts are redrawn. Kernel memory = RSS of the page's kernel.
+Targets (issue 6): at 100,000 cases within 1.5× the floor; a filter change within 1 s; kernel under
+400 MB. Prints figures; asserts nothing.
+
+Run: .venv/bin/python benchmarks/dashboard_serving.py [--cases 10000 100000] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from benchmarks.forms_benchmark import CHROMIUM, free_port, kernels_of, rss_mb  # noqa: E402
+
+ANCHOR = "2026-11-20"
+FLOOR = {
+    "cells": [{"cell_type": "code", "execution_count": None, "id": "floor", "metadata": {}, "outputs": [], "source": (
+        "import plotly.graph_objects as go\n"
+        "go.Figure(go.Bar(x=['综采一队', '掘进二队', '机电队'], y=[3, 1, 2])).show()")}],
+    "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+    "nbformat": 4, "nbformat_minor": 5}
+PASSWORD = "Bench-serving-2026"
+
+
+def build(cases: int, tmp: Path) -> str:
+    url = f"sqlite:///{tmp / f'demo-{cases}.db'}"
+    env = {**os.environ, "XINFANG_DB_URL": url, "XINFANG_VAULT_KEY_FILE": str(tmp / "vault.key")}
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "xinfang.cli", "demo", "--cases", str(cases), "--anchor", ANCHOR],
+                   check=True, cwd=ROOT, env=env, capture_output=True)
+    code = ("from xinfang import accounts\nfrom xinfang.storage import db\n"
+            f"with db.session() as s:\n    accounts.set_password(s, 'zhuren', {PASSWORD!r})\n")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env=env, capture_output=True)
+    print(f"… demo of {cases:,} cases built in {time.perf_counter() - t0:.0f} s", flush=True)
+    return url
+
+
+def serve(db_url: str, tmp: Path) -> tuple[subprocess.Popen, str]:
+    """The office server's configuration, serving a folder with the office notebook and the floor."""
+    from xinfang.cli import SERVERS, server_env
+
+    site = tmp / "site"
+    if not site.exists():
+        site.mkdir()
+        shutil.copy(SERVERS["office"][0], site / "office.ipynb")
+        (site / "floor.ipynb").write_text(json.dumps(FLOOR, ensure_ascii=False), encoding="utf-8")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XINFANG_")}
+    env.update(XINFANG_DB_URL=db_url, XINFANG_HOST="127.0.0.1", XINFANG_OFFICE_PORT=str(port),
+               XINFANG_RUN_DIR=str(tmp / "run"), XINFANG_VAULT_KEY_FILE=str(tmp / "vault.key"))
+    log = open(tmp / f"office-{port}.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen([sys.executable, "-m", "voila", str(site), "--port", str(port), "--no-browser",
+                             "--Voila.config_file_paths", str(SERVERS["office"][1])],
+                            env=server_env(env), stdout=log, stderr=subprocess.STDOUT, cwd=str(ROOT))
+    import socket
+
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.3)
+    return proc, f"http://127.0.0.1:{port}/"
+
+
+def drawn(page, expected: int, timeout: float = 300) -> None:
+    page.wait_for_function(
+        "n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n "
+        "&& document.querySelectorAll('.js-plotly-plot').length >= n", arg=expected, timeout=timeout * 1000)
+
+
+def cards(page) -> str:
+    return " ".join(page.locator("[data-testid=count-value]").all_inner_texts())
+
+
+def measure(base: str, runs: int, server_pid: int) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    out: dict = {"floor": [], "dash": [], "filter": [], "kernel": []}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        page = context.new_page()
+        page.goto(f"{base}login")
+        page.fill("#username", "zhuren")
+        page.fill("#password", PASSWORD)
+        page.locator("[data-testid=login-form] button, [data-testid=login-form] [type=submit]").first.click()
+        page.wait_for_load_state("networkidle")
+        dash_url = f"{base}voila/render/office.ipynb?page=dashboard"
+        # warm-up: learn how many charts the page draws once it has settled
+        page.goto(dash_url, timeout=600_000)
+        page.locator("[data-testid=count]").first.wait_for(timeout=600_000)
+        drawn(page, 4)
+        page.wait_for_timeout(3000)
+        charts = page.locator(".js-plotly-plot").count()
+        for _ in range(runs):
+            page.goto(f"{base}voila/render/floor.ipynb", timeout=600_000)
+            t0 = time.perf_counter()
+            page.reload()
+            drawn(page, 1)
+            out["floor"].append(time.perf_counter() - t0)
+
+            t0 = time.perf_counter()
+            page.goto(dash_url, timeout=600_000)
+            page.locator("[data-testid=count]").first.wait_for(timeout=600_000)
+            drawn(page, charts)
+            out["dash"].append(time.perf_counter() - t0)
+            out["kernel"].append(max((rss_mb(k) for k in kernels_of(server_pid)), default=0))
+
+            before = cards(page)
+            select = page.locator(".xf-filter-branch select")
+            options = [o for o in select.locator("option").all_inner_texts() if o and "全部" not in o]
+            t0 = time.perf_counter()
+            select.select_option(label=options[len(out["filter"]) % len(options)])
+            page.wait_for_function(
+                "b => Array.from(document.querySelectorAll('[data-testid=count-value]')).map(e => e.innerText)"
+                ".join(' ') !== b", arg=before, timeout=120_000)
+            drawn(page, charts)
+            out["filter"].append(time.perf_counter() - t0)
+        out["charts"] = charts
+        browser.close()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cases", type=int, nargs="+", default=[10_000, 100_000])
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="xf-dash-"))
+    rows = []
+    for n in args.cases:
+        url = build(n, tmp)
+        proc, base = serve(url, tmp)
+        try:
+            m = measure(base, args.runs, proc.pid)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+        floor, dash = statistics.median(m["floor"]), statistics.median(m["dash"])
+        rows.append((n, floor, dash, dash / floor, statistics.median(m["filter"]), max(m["filter"]),
+                     max(m["kernel"]), m["charts"]))
+    print(f"\nOffice dashboard in Chromium (median of {args.runs}; floor = bare Voila notebook, one plotly chart, "
+          "same server)")
+    print(f"{'cases':>9}{'floor s':>9}{'dashboard s':>13}{'× floor':>9}{'filter p50 s':>14}{'filter max s':>14}"
+          f"{'kernel MB':>11}{'charts':>8}")
+    for n, floor, dash, ratio, fp50, fmax, kmb, charts in rows:
+        print(f"{n:>9,}{floor:>9.2f}{dash:>13.2f}{ratio:>9.2f}{fp50:>14.2f}{fmax:>14.2f}{kmb:>11.0f}{charts:>8}")
+
+
+if __name__ == "__main__":
+    main()
