@@ -28,6 +28,16 @@ SESSIONS = int(os.environ.get("XINFANG_LOAD_SESSIONS", "20"))
 _FIGURES: dict[str, list[str]] = {}
 
 
+def run_async(coro):
+    """Run ``coro`` to completion in a thread of its own: the browser tests' Playwright (sync API)
+    keeps an event loop running in the main thread for the whole session, where asyncio.run refuses."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 class Figures:
     def add(self, section: str, text: str) -> None:
         _FIGURES.setdefault(section, []).append(text)

@@ -36,6 +36,7 @@ from xinfang.storage import db
 from xinfang.storage.models import Case, Form, FormVersion, PiiVault, Submission
 
 from ..conftest import REPO
+from .conftest import run_async
 
 SECTION = "faults"
 SURVIVED: list[str] = []
@@ -114,10 +115,15 @@ def plain(shown: str | None) -> str:
 
 
 def catalogue_code(shown: str | None) -> str | None:
-    """The catalogue code whose Chinese text the page shows in ``shown`` (an HTML fragment), or None."""
+    """The catalogue code of the message the page shows in ``shown`` (an HTML fragment), or None.
+
+    A database refusal reads form.storage_busy on the phone (what to do, answers kept); the
+    database's own code (db.locked, db.unreachable) rides along in the fragment's data-code."""
     if not shown:
         return None
     matches = [code for code, pattern in _PATTERNS.items() if pattern.match(plain(shown))]
+    if matches == ["form.storage_busy"] and (cause := re.search(r'data-code="([^"]+)"', shown)):
+        return cause[1]
     return matches[0] if matches else None
 
 
@@ -304,7 +310,7 @@ def test_server_sigkilled_mid_submit_loses_nothing_confirmed(forms_server, migra
     server.wait_pool()
     plan = entries("故障K", 10)
     first, second = plan[:3], plan[3:]
-    seen = asyncio.run(kill_while_submitting(server, first, second))
+    seen = run_async(kill_while_submitting(server, first, second))
     confirmed = [e.tag for e in seen["confirmed"]]
 
     # the database as the crash left it: every confirmed answer is there once, nothing half-written
@@ -321,7 +327,7 @@ def test_server_sigkilled_mid_submit_loses_nothing_confirmed(forms_server, migra
     # a fresh page opens and submits; the people who saw no receipt (and whose answer is not in the
     # database) open the page again, enter their answers again and submit
     fresh = entries("故障K", 1, start=len(plan))
-    retries, errors = asyncio.run(reenter(server, not_stored + fresh))
+    retries, errors = run_async(reenter(server, not_stored + fresh))
     assert not errors, errors
 
     final = inspect_db(migrated_sqlite, plan + fresh)
@@ -365,7 +371,7 @@ def test_sqlite_locked_below_busy_timeout_submissions_wait(forms_server, migrate
     server = forms_server(migrated_sqlite, pool=3)  # busy timeout: the default 10 s
     server.wait_pool()
     plan = entries("锁等待", 3)
-    seen = asyncio.run(submit_under_lock(server, sqlite_path(migrated_sqlite), plan, hold=3.0))
+    seen = run_async(submit_under_lock(server, sqlite_path(migrated_sqlite), plan, hold=3.0))
     assert seen["receipt_while_locked"] == 0, "a submission was stored while another writer held the file"
     assert not seen["errors"], seen["errors"]
     assert seen["receipts"] == len(plan)
@@ -402,7 +408,7 @@ def test_sqlite_locked_past_busy_timeout_says_so_and_keeps_answers(forms_server,
     server = forms_server(migrated_sqlite, pool=2, XINFANG_SQLITE_BUSY_TIMEOUT_MS=1000)
     server.wait_pool()
     plan = [Entry("锁超时-000", 0), Entry("锁超时-001", 1, "实名")]
-    seen = asyncio.run(locked_past_busy_timeout(server, sqlite_path(migrated_sqlite), migrated_sqlite, plan,
+    seen = run_async(locked_past_busy_timeout(server, sqlite_path(migrated_sqlite), migrated_sqlite, plan,
                                                 hold=5.0))
     codes = [catalogue_code(s) for s in seen["shown"]]
     assert all(s is not None for s in seen["shown"]), "no receipt while the file is locked past the timeout"
@@ -515,12 +521,12 @@ def test_postgresql_restarted_during_submits(throwaway_pg, forms_server, figures
     server.wait_pool()
 
     one = Entry("停库-000", 90, "实名")
-    down = asyncio.run(server_down_then_up(server, throwaway_pg, one))
+    down = run_async(server_down_then_up(server, throwaway_pg, one))
     assert down["shown"] is not None, "a receipt while the database server was stopped"
     assert catalogue_code(down["shown"]) == "db.unreachable", f"not the catalogue's message: {down['shown']}"
     assert down["kept"], "the answers are still in the form after the error"
 
-    stream = asyncio.run(restart_while_submitting(server, throwaway_pg, lanes=3, per_lane_after=2))
+    stream = run_async(restart_while_submitting(server, throwaway_pg, lanes=3, per_lane_after=2))
     unclear = [s for s in stream["errors"] if catalogue_code(s) != "db.unreachable"]
     assert not unclear, f"messages not from the catalogue: {unclear[:3]}"
 

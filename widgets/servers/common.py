@@ -68,6 +68,10 @@ def configure(c, which: str) -> None:
     c.VoilaConfiguration.file_allowlist = []
     # Kernels talk over Unix sockets: no TCP ports to collide when a meeting opens 70 pages at once.
     c.KernelManager.transport = "ipc"
+    # Voila runs the page's notebook with nbclient, which waits 4 s for a cell's output and then drops
+    # it: when 70 pages start at once on two cores the form's view arrived later than that and a phone
+    # got a blank page (the meeting load test caught it). Wait as long as a crowded meeting needs.
+    c.VoilaExecutor.iopub_timeout = 120
     c.MappingKernelManager.cull_interval = 60
     c.MappingKernelManager.cull_idle_timeout = int(cfg["kernel_cull_idle_seconds"])
     c.MappingKernelManager.cull_connected = False
