@@ -64,7 +64,11 @@ def load(path: str | Path) -> FormSpec:
 
 def loads(markdown: str, file: str = "form.md") -> FormSpec:
     """A form written as Markdown tables (pyxform's test format)."""
-    source = markdown.encode("utf-8")
+    try:
+        source = markdown.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate (text decoded badly somewhere before)
+        raise FormDefinitionError("form.unreadable", file=file,
+                                  detail=f"第 {exc.start + 1} 个字符不是有效的文字") from None
     return _build(_read(source, file, ".md"), file, file, source)
 
 
@@ -76,6 +80,9 @@ def _read(source: bytes, name: str, suffix: str) -> DefinitionData:
         return get_xlsform(source, file_type=suffix if suffix in {".xlsx", ".md", ".xls", ".csv"} else None)
     except (PyXFormError, ValueError, KeyError, TypeError, OSError) as exc:
         raise FormDefinitionError("form.unreadable", file=name, detail=_short(exc)) from exc
+    except Exception as exc:  # noqa: BLE001 - a damaged file breaks zipfile, zlib, xlrd, XML parsers in many ways
+        raise FormDefinitionError("form.unreadable", file=name,
+                                  detail=f"文件已损坏或不完整：{type(exc).__name__}") from exc
 
 
 def _short(exc: Exception) -> str:
@@ -283,10 +290,19 @@ def _build(data: DefinitionData, file: str, path: str, source: bytes) -> FormSpe
     langs: set[str] = set()
     raw_rows = {r.get("name"): r for r in checker.survey if r.get("name")}
 
-    def expr(text) -> Expression | None:
-        return None if text in (None, "") else parse(str(text).strip())
+    def parsed(text: str, name: str, column: str, columns: bool = False) -> Expression:
+        """The checker parsed every expression already; pyxform may hand it back respelled, and a
+        parse deep in this stack may hit the nesting limit the checker's did not: name the cell then too."""
+        try:
+            return parse(text, columns=columns)
+        except ExpressionSyntaxError as exc:
+            raise FormDefinitionError("form.bad_expression", file=file, row=rows.get(name, "?"), column=column,
+                                      expr=text, detail=exc.detail) from None
 
-    def flag(text) -> Expression | None:
+    def expr(text, name: str, column: str) -> Expression | None:
+        return None if text in (None, "") else parsed(str(text).strip(), name, column)
+
+    def flag(text, name: str, column: str) -> Expression | None:
         """required / read_only: yes or no, or an expression."""
         if text in (None, ""):
             return None
@@ -295,7 +311,7 @@ def _build(data: DefinitionData, file: str, path: str, source: bytes) -> FormSpe
             return parse("true()")
         if t.lower() in {"no", "false", "false()", "n", "0"}:
             return None
-        return parse(t)
+        return parsed(t, name, column)
 
     def build(node: dict, repeat: str | None) -> Field | None:
         if node.get("name") == "meta" and node.get("control", {}).get("bodyless"):
@@ -326,12 +342,15 @@ def _build(data: DefinitionData, file: str, path: str, source: bytes) -> FormSpe
         target = next((str(v).strip() for k, v in raw.items() if k.strip().lower() == "xf_field" and v), None)
         return Field(
             name=name, kind=kind, row=rows.get(name, 0), labels=labels, hints=hints,
-            required=flag(bind.get("required")), required_messages=_texts(bind.get("jr:requiredMsg"), default),
-            constraint=expr(bind.get("constraint")),
+            required=flag(bind.get("required"), name, "required"),
+            required_messages=_texts(bind.get("jr:requiredMsg"), default),
+            constraint=expr(bind.get("constraint"), name, "constraint"),
             constraint_messages=_texts(bind.get("jr:constraintMsg"), default),
-            relevant=expr(bind.get("relevant")), calculation=expr(bind.get("calculate")),
-            choice_filter=parse(node["choice_filter"], columns=True) if node.get("choice_filter") else None,
-            read_only=flag(bind.get("readonly")),
+            relevant=expr(bind.get("relevant"), name, "relevant"),
+            calculation=expr(bind.get("calculate"), name, "calculation"),
+            choice_filter=(parsed(node["choice_filter"], name, "choice_filter", columns=True)
+                           if node.get("choice_filter") else None),
+            read_only=flag(bind.get("readonly"), name, "read_only"),
             default=None if node.get("default") in (None, "") else str(node["default"]),
             appearance=str(node.get("control", {}).get("appearance", "") or ""),
             list_name=node.get("list_name") or node.get("itemset"), choices=choices, children=children,

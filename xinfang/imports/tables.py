@@ -72,7 +72,7 @@ def sniff(path: Path) -> str:
         try:
             with zipfile.ZipFile(path) as zf:
                 names = set(zf.namelist())
-        except zipfile.BadZipFile:
+        except Exception:  # noqa: BLE001 - BadZipFile, NotImplementedError (odd version), OSError …
             raise _bad_type(path, "文件已损坏或不完整", "重新下载或导出文件", "corrupt zip") from None
         if "xl/workbook.xml" in names:
             return "xlsx"
@@ -84,7 +84,7 @@ def sniff(path: Path) -> str:
         raise _bad_type(path, "这是 zip 压缩包，不是表格", "导入 .xlsx 或 .csv 文件", "a zip archive")
     if head.startswith(b"%PDF"):
         raise _bad_type(path, "这是 PDF 文件", "导入 .xlsx 或 .csv 文件", "a PDF file")
-    if b"\x00" in head:
+    if b"\x00" in head and _utf16(head) is None:
         raise _bad_type(path, "这不是文字表格（含二进制内容）", "导入 .xlsx 或 .csv 文件", "binary content")
     if path.suffix.lower() not in {".csv", ".txt", ".tsv"}:
         raise _bad_type(path, f"扩展名「{path.suffix or '无'}」不是表格", "另存为 .xlsx 或 .csv",
@@ -92,9 +92,33 @@ def sniff(path: Path) -> str:
     return "csv"
 
 
+def _utf16(head: bytes) -> str | None:
+    """The UTF-16 codec of a text file saved as 「Unicode 文本」 (Excel, WPS): 'utf-16' when it starts with
+    a byte-order mark, 'utf-16-le' / 'utf-16-be' when its zero bytes sit (nearly all) in one half of
+    each character and it decodes to text without control characters; None for anything else."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) and not head.startswith(b"\xff\xfe\x00\x00"):
+        return "utf-16"
+    zeros = [i % 2 for i, b in enumerate(head) if b == 0]
+    if not zeros:
+        return None
+    odd = sum(zeros) / len(zeros)  # ASCII in UTF-16-LE puts its zero byte second; a few CJK (U+4E00 …) first
+    for share, codec in ((odd, "utf-16-le"), (1 - odd, "utf-16-be")):
+        if share >= 0.9:
+            try:  # incremental: the sample may end inside a character
+                text = codecs.getincrementaldecoder(codec)().decode(head)
+            except UnicodeDecodeError:
+                continue
+            if not any(ch < " " and ch not in "\t\r\n" for ch in text):
+                return codec
+    return None
+
+
 def detect_encoding(path: Path) -> str:
-    """'utf-8-sig' when the whole file decodes as UTF-8, else 'gb18030' (covers GBK and GB2312)."""
-    for encoding in ("utf-8-sig", "gb18030"):
+    """'utf-8-sig' when the whole file decodes as UTF-8, else 'gb18030' (covers GBK and GB2312); UTF-16
+    (「Unicode 文本」) when the file starts like it."""
+    with path.open("rb") as fh:
+        utf16 = _utf16(fh.read(65536))
+    for encoding in (utf16,) if utf16 else ("utf-8-sig", "gb18030"):
         decoder = codecs.getincrementaldecoder(encoding)()
         try:
             with path.open("rb") as fh:
@@ -259,10 +283,22 @@ def _csv_table(path: Path) -> Table:
 
 # -- XLSX -----------------------------------------------------------------------------------------
 
-def _xlsx_rows(ws_values, ws_formulas) -> Iterator[tuple[int, list[object]]]:
-    """Rows of cached values; a formula cell without a saved value becomes ``Formula``."""
+def _xlsx_rows(file: str, ws_values, ws_formulas) -> Iterator[tuple[int, list[object]]]:
+    """Rows of cached values; a formula cell without a saved value becomes ``Formula``.
+
+    openpyxl reads a sheet lazily, so a damaged sheet (bad compressed data, broken XML) fails only
+    when its rows are read: that is refused here as an unreadable file, naming the row reached."""
     pairs = zip_longest(ws_values.iter_rows(values_only=True), ws_formulas.iter_rows(values_only=True))
-    for n, (vals, forms) in enumerate(pairs, start=1):
+    n = 0
+    while True:
+        try:
+            vals, forms = next(pairs)
+        except StopIteration:
+            return
+        except Exception as exc:  # noqa: BLE001 - zlib, zipfile, XML and value errors of a damaged file
+            raise ValidationError("import.unreadable", file=file,
+                                  detail=f"文件已损坏，读到第 {n + 1} 行时出错：{type(exc).__name__}") from exc
+        n += 1
         vals = list(vals or ())
         for j, f in enumerate(forms or ()):
             if j < len(vals) and vals[j] is None and isinstance(f, str) and f.startswith("="):
@@ -287,7 +323,7 @@ def _xlsx_table(path: Path, sheet: str | None) -> Table:
     for name in [sheet] if sheet else names:
         ws_v, ws_f = wb_v[name], wb_f[name]
         max_row = ws_v.max_row if isinstance(ws_v.max_row, int) else None
-        table = _assemble(path.name, name, _xlsx_rows(ws_v, ws_f), estimated_rows=max_row,
+        table = _assemble(path.name, name, _xlsx_rows(path.name, ws_v, ws_f), estimated_rows=max_row,
                           close=lambda: (wb_v.close(), wb_f.close()))
         if table is not None:
             if max_row:

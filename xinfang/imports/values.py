@@ -88,8 +88,10 @@ def text_of(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, dt.datetime | dt.date):
+    if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
+    if isinstance(value, dt.timedelta):  # a duration cell ([h]:mm)
+        return str(value)
     return clean(value)
 
 

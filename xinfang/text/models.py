@@ -112,10 +112,25 @@ def taxonomy_features(texts: Iterable[object]):
     return sparse.csr_matrix((data, (rows, cols)), shape=(len(texts), len(codes)))
 
 
-def _as_list(texts) -> list[object]:
-    if isinstance(texts, str):
-        return [texts]
-    return list(texts)
+def _as_list(texts) -> list[str]:
+    """The texts as strings, as analyze() reads them: None/NaN → "", numbers → their text, bytes
+    decoded (bad bytes replaced); anything else is refused with text.not_text. scikit-learn itself
+    would fail on NaN or on bytes that are not UTF-8."""
+    from xinfang.text.normalize import to_text
+
+    if isinstance(texts, str | bytes):
+        texts = [texts]
+    return [to_text(t, row=i + 1) for i, t in enumerate(texts)]
+
+
+def _fit_features(features, texts: list[str], what: str, what_en: str):
+    try:
+        return features.fit_transform(texts)
+    except ValueError as exc:
+        if "empty vocabulary" not in str(exc):
+            raise
+        # every text is blank, digits or punctuation: no n-gram to learn from
+        raise ValidationError("text.no_words", n=len(texts), what=what, what_en=what_en) from exc
 
 
 def _features(ngram_max: int, min_df: int, max_features: int | None, extra):
@@ -194,7 +209,7 @@ class SentimentModel(ClassifierMixin, BaseEstimator):
                                   what="情感模型", what_en="sentiment model")
         self.features_ = _features(self.ngram_max, self.min_df, self.max_features,
                                    lexicon_features if self.use_lexicon else None)
-        matrix = self.features_.fit_transform(texts)
+        matrix = _fit_features(self.features_, texts, "情感模型", "sentiment model")
         self.classifier_ = LogisticRegression(C=self.C, max_iter=2000, class_weight=self.class_weight,
                                               random_state=self.random_state)
         self.classifier_.fit(matrix, labels)
@@ -214,16 +229,25 @@ class SentimentModel(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X: Sequence[object]) -> np.ndarray:
         self._check()
-        return self.classifier_.predict_proba(self.features_.transform(_as_list(X)))
+        texts = _as_list(X)
+        if not texts:  # scikit-learn refuses an empty batch
+            return np.zeros((0, len(self.classes_)))
+        return self.classifier_.predict_proba(self.features_.transform(texts))
 
     def predict(self, X: Sequence[object]) -> np.ndarray:
         self._check()
-        return self.classifier_.predict(self.features_.transform(_as_list(X)))
+        texts = _as_list(X)
+        if not texts:
+            return np.asarray([], dtype=object)
+        return self.classifier_.predict(self.features_.transform(texts))
 
     def decide(self, X: Sequence[object], top: int = 3) -> list[tuple[str, float, float, list[str]]]:
         """(label, score in [-1, 1], confidence, cues) per text; cues are the features that pushed most."""
         self._check()
-        matrix = self.features_.transform(_as_list(X))
+        texts = _as_list(X)
+        if not texts:
+            return []
+        matrix = self.features_.transform(texts)
         proba = self.classifier_.predict_proba(matrix)
         classes = list(self.classes_)
         neg = classes.index(NEGATIVE) if NEGATIVE in classes else None
@@ -299,7 +323,7 @@ class TopicModel(BaseEstimator):
         target = self.binarizer_.fit_transform([[c for c in codes if c in kept] for codes in label_sets])
         self.features_ = _features(self.ngram_max, self.min_df, self.max_features,
                                    taxonomy_features if self.use_taxonomy else None)
-        matrix = self.features_.fit_transform(texts)
+        matrix = _fit_features(self.features_, texts, "主题模型", "topic model")
         base = LogisticRegression(C=self.C, max_iter=2000, class_weight=self.class_weight,
                                   random_state=self.random_state)
         self.classifier_ = OneVsRestClassifier(base).fit(matrix, target)
@@ -319,7 +343,10 @@ class TopicModel(BaseEstimator):
     def predict_proba(self, X: Sequence[object]) -> np.ndarray:
         """Probability of each topic in ``classes_`` (columns), per text."""
         self._check()
-        return self._proba(self.features_.transform(_as_list(X)))
+        texts = _as_list(X)
+        if not texts:  # scikit-learn refuses an empty batch
+            return np.zeros((0, len(self.classes_)))
+        return self._proba(self.features_.transform(texts))
 
     def _proba(self, matrix) -> np.ndarray:
         proba = self.classifier_.predict_proba(matrix)
@@ -341,7 +368,10 @@ class TopicModel(BaseEstimator):
         """Per text: topic code → the features that pushed most (empty dict when no topic reaches
         the threshold)."""
         self._check()
-        matrix = self.features_.transform(_as_list(X)).tocsr()
+        texts = _as_list(X)
+        if not texts:
+            return []
+        matrix = self.features_.transform(texts).tocsr()
         proba = self._proba(matrix)
         names = _feature_names(self.features_)
         out = []

@@ -198,8 +198,10 @@ def normalize_many(values: Iterable[object]) -> list[str]:
     return [part.strip() for part in joined.split("\n")]
 
 
-def normalize_joined(values: Iterable[object], *, start_row: int = 0) -> tuple[str, int]:
+def normalize_joined(values: Iterable[object], *, start_row: int = 1) -> tuple[str, int]:
     """Normalise ``values`` into one string with the remarks separated by ``"\\n"``.
+
+    ``start_row`` is the number (counted from 1, as users count) of the first value, for messages.
 
     Returns the joined analysis text and the number of remarks. The hot path of :func:`analyze`
     matches its lexicons over this string in one pass.
