@@ -112,6 +112,21 @@ class Phone:
         await self._send("comm_msg", {"comm_id": self._control, "data": {"method": "request_states"}})
         await self._next(lambda kind, _id: kind == "states", timeout)
 
+    async def until_present(self, *dom_classes: str, timeout: float = 120) -> None:
+        """Until widgets with these classes exist: a kernel taken fresh from a crowded server may still be
+        building the page when the states are first asked for (a browser simply draws it when it arrives)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                for c in dom_classes:
+                    self.find(c)
+                return
+            except KeyError:
+                if time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(1)
+            await self.refresh(timeout=max(1.0, deadline - time.monotonic()))
+
     async def _next(self, accept: Callable[[str, str | None], bool], timeout: float | None = None) -> None:
         deadline = time.monotonic() + (timeout or self.timeout)
         while True:
@@ -179,6 +194,7 @@ class Phone:
 
 async def fill_questionnaire(phone: Phone, remark: str, *, seed: int = 0) -> None:
     """Answer 员工思想动态问卷 the way a person would: unit, six ratings, two concerns, a remark."""
+    await phone.until_present("xf-submit", "xf-input-unit", "xf-input-remark")
     for i, name in enumerate(("unit", "pay", "safety", "canteen", "shift", "management", "ppe")):
         model = phone.find(f"xf-input-{name}")
         n = len(phone.states[model]["_options_labels"])
