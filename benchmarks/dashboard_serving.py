@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks.forms_benchmark import CHROMIUM, free_port, kernels_of, rss_mb  # noqa: E402
+from benchmarks.forms_benchmark import CHROMIUM, free_port, kernels_of, rss_mb, wait_port  # noqa: E402
 
 ANCHOR = "2026-11-20"
 FLOOR = {
@@ -67,15 +67,7 @@ def serve(db_url: str, tmp: Path) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([sys.executable, "-m", "voila", str(site), "--port", str(port), "--no-browser",
                              "--Voila.config_file_paths", str(SERVERS["office"][1])],
                             env=server_env(env), stdout=log, stderr=subprocess.STDOUT, cwd=str(ROOT))
-    import socket
-
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.3)
+    wait_port(port, 90)
     return proc, f"http://127.0.0.1:{port}/"
 
 

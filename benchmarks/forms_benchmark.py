@@ -77,14 +77,19 @@ def start_forms_server(db_url: str, pool: int, run_dir: Path) -> tuple[subproces
     log = open(run_dir / f"forms-{pool}.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(server_command("forms"), env=server_env(env), stdout=log, stderr=subprocess.STDOUT,
                             cwd=str(ROOT))
-    deadline = time.monotonic() + 60
+    wait_port(port, 60)
+    return proc, f"http://127.0.0.1:{port}/?form=sixiang_dongtai"
+
+
+def wait_port(port: int, timeout: float) -> None:
+    """Until something listens on 127.0.0.1:``port`` (or ``timeout`` seconds have passed)."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
+            return
         except OSError:
             time.sleep(0.3)
-    return proc, f"http://127.0.0.1:{port}/?form=sixiang_dongtai"
 
 
 def wait_pool(proc: subprocess.Popen, size: int, timeout: float = 600) -> float:

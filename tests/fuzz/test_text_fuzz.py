@@ -71,7 +71,7 @@ def _analyse(values, keywords):
 
 
 @settings(max_examples=examples(0.8))
-@given(values=st.lists(cell, max_size=8), keywords=st.booleans())
+@given(values=st.lists(cell, max_size=8), keywords=st.sampled_from([False, False, False, True]))  # jieba is slow on 100,000 characters
 def test_sentiment_and_topics_of_anything(values, keywords):
     """analyze() gives one row per remark, a label of 负面/中性/正面, a score in [-1, 1] and at least one
     topic (未归类 when none) — batched in chunks so the remark separator is crossed too."""

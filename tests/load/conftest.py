@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.forms_benchmark import free_port, rss_mb
+
 from ..conftest import REPO
 
 SESSIONS = int(os.environ.get("XINFANG_LOAD_SESSIONS", "20"))
@@ -56,22 +58,6 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"{section}:")
         for line in lines:
             terminalreporter.write_line(f"  {line}")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def kernel_pids(server_pid: int) -> list[int]:
