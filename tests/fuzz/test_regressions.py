@@ -134,3 +134,42 @@ def test_not_text_names_the_item_as_people_count():
     with pytest.raises(ValidationError) as info:
         normalize_many([{"a": 1}])
     assert info.value.params["row"] == 1
+
+
+def test_superscript_and_circled_digits_are_not_numbers():
+    """str.isdigit() accepts ² and ①, which int() refuses: a 问卷星 按序号 cell "²" crashed the import
+    (ValueError in choice_name), and a form with choices named ①②③ would have crashed every answer."""
+    from xinfang.imports.mapping import ColumnMapping
+    from xinfang.imports.questions import choice_name
+    from xinfang.imports.values import CellProblem
+
+    unit = forms.by_key("sixiang_dongtai")["unit"]
+    with pytest.raises(CellProblem):
+        choice_name(unit, "²", ColumnMapping(), by_index=True)
+    assert choice_name(unit, "１", ColumnMapping(), by_index=True) == unit.choices[0].name  # full-width 1 is a 1
+    spec = forms.loads("""
+| survey |
+|        | type           | name | label |
+|        | select_one l   | q    | 问题  |
+| choices |
+|         | list_name | name | label |
+|         | l         | ①    | 一    |
+|         | l         | ②    | 二    |
+| settings |
+|          | form_title | form_id | version |
+|          | 圈码       | circled | 1       |
+""")
+    assert not spec["q"].numeric_choices
+    assert forms.evaluate_form(spec, {"q": "②"}, strict=True).values == {"q": "②"}
+
+
+def test_mining_dictionary_frequency_must_be_a_number(tmp_path):
+    """A frequency written "²" passed isdigit() and failed in int(): now the line is refused naming it."""
+    from xinfang.errors import DataFileError
+    from xinfang.text.vocab import load_mining_dict
+
+    path = tmp_path / "mining_dict.txt"
+    path.write_text("综采工作面 ² n\n", encoding="utf-8")
+    with pytest.raises(DataFileError) as info:
+        load_mining_dict(path)
+    assert info.value.code == "vocab.dict_line" and info.value.params["line"] == 1

@@ -70,7 +70,7 @@ class Field:
     @property
     def numeric_choices(self) -> bool:
         """Choice lists named 1, 2, 3 … (Likert scales) give numbers, not text."""
-        return bool(self.choices) and all(c.name.lstrip("-").isdigit() for c in self.choices)
+        return bool(self.choices) and all(c.name.lstrip("-").isdecimal() for c in self.choices)
 
     def walk(self) -> Iterator[Field]:
         yield self

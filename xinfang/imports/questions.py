@@ -53,7 +53,7 @@ def choice_name(f: Field, raw: object, mapping: ColumnMapping, *, by_index: bool
     if isinstance(value, float) and value.is_integer():
         text = str(int(value))
     if by_index:
-        if text.lstrip("-").isdigit():
+        if text.lstrip("-").isdecimal():  # what int() reads (not ² or ①, which isdigit() accepts)
             i = int(text)
             if 1 <= i <= len(f.choices):
                 return f.choices[i - 1].name

@@ -187,7 +187,7 @@ def _answer(f: Field, raw: object, mapping: ColumnMapping, by_number: bool, answ
             continue
         other = _OTHER.search(part)
         option = _OTHER.sub("", part).strip()
-        chosen.append(choice_name(f, option, mapping, by_index=by_number and option.lstrip("-").isdigit()))
+        chosen.append(choice_name(f, option, mapping, by_index=by_number and option.lstrip("-").isdecimal()))
         if other and other.group(1).strip():
             _keep_other(f, other.group(1).strip(), answers, by_name)
     if f.kind == "select_one":

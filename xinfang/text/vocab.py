@@ -516,7 +516,7 @@ def _build_mining_dict(path: Path) -> MiningDict:
         tag: str | None = None
         ok = 1 <= len(parts) <= 3
         if ok and len(parts) >= 2:
-            if parts[1].isdigit() and int(parts[1]) > 0:
+            if parts[1].isdecimal() and int(parts[1]) > 0:
                 freq = int(parts[1])
                 tag = parts[2] if len(parts) == 3 else None
             elif len(parts) == 2 and parts[1].isalpha() and parts[1].isascii():
