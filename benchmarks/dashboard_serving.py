@@ -38,11 +38,14 @@ PASSWORD = "Bench-serving-2026"
 
 
 def build(cases: int, tmp: Path) -> str:
-    url = f"sqlite:///{tmp / f'demo-{cases}.db'}"
+    """A demo mine of ``cases`` cases in ``tmp`` (kept from an earlier run of ``--keep`` if there)."""
+    db = tmp / f"demo-{cases}.db"
+    url = f"sqlite:///{db}"
     env = {**os.environ, "XINFANG_DB_URL": url, "XINFANG_VAULT_KEY_FILE": str(tmp / "vault.key")}
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "xinfang.cli", "demo", "--cases", str(cases), "--anchor", ANCHOR],
-                   check=True, cwd=ROOT, env=env, capture_output=True)
+    if not db.exists():
+        subprocess.run([sys.executable, "-m", "xinfang.cli", "demo", "--cases", str(cases), "--anchor", ANCHOR],
+                       check=True, cwd=ROOT, env=env, capture_output=True)
     code = ("from xinfang import accounts\nfrom xinfang.storage import db\n"
             f"with db.session() as s:\n    accounts.set_password(s, 'zhuren', {PASSWORD!r})\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env=env, capture_output=True)
@@ -134,8 +137,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--keep", type=Path, help="folder for the demo databases, reused by the next run")
     args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="xf-dash-"))
+    tmp = args.keep or Path(tempfile.mkdtemp(prefix="xf-dash-"))
+    tmp.mkdir(parents=True, exist_ok=True)
     rows = []
     for n in args.cases:
         url = build(n, tmp)

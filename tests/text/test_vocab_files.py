@@ -170,3 +170,29 @@ def test_lexicon_word_with_punctuation__error(tmp_path):
     with pytest.raises(DataFileError) as info:
         compiled(str(path))
     assert str(info.value) == message("vocab.bad_character", file=str(path), line=12, value="好,很好", char=",")
+
+
+def test_vocabulary_versions_are_the_loaded_files_versions__ok(tmp_path, monkeypatch):
+    """vocabulary_versions reads only the files' version field; it must agree with a full load, follow an
+    edit, and a file without a readable version is loaded in full so its mistake is reported."""
+    from xinfang import config
+    from xinfang.text.vocab import clear_cache, vocabulary_versions
+
+    assert vocabulary_versions() == {"taxonomy_version": load_taxonomy().version,
+                                     "lexicon_version": load_lexicon().version}
+    (tmp_path / "text").mkdir()
+    write(tmp_path / "text", "taxonomy.yaml", TAXONOMY)
+    lexicon = write(tmp_path / "text", "sentiment.yaml", LEXICON)
+    monkeypatch.setenv("XINFANG_DATA_DIR", str(tmp_path))
+    config.reset()
+    clear_cache()
+    try:
+        assert vocabulary_versions() == {"taxonomy_version": "t1", "lexicon_version": "l1"}
+        lexicon.write_text(LEXICON.replace('version: "l1"\n', ""), encoding="utf-8")
+        stat = lexicon.stat()
+        os.utime(lexicon, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+        assert refused(lambda _: vocabulary_versions(), None).code == "vocab.missing_key"
+    finally:
+        monkeypatch.delenv("XINFANG_DATA_DIR")
+        config.reset()
+        clear_cache()

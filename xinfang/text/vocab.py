@@ -176,7 +176,8 @@ def _compose(path: Path):
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         raise DataFileError("vocab.yaml_syntax", file=file, line=line, detail="不是 UTF-8 编码") from exc
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        # libyaml's parser when PyYAML has it (about 5× faster; the same nodes, marks and errors)
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -545,5 +546,25 @@ def load_stopwords(path: str | os.PathLike[str] | None = None) -> frozenset[str]
 
 
 def vocabulary_versions() -> dict[str, str]:
-    """The ``version`` fields of the taxonomy and the sentiment lexicon in use."""
-    return {"taxonomy_version": load_taxonomy().version, "lexicon_version": load_lexicon().version}
+    """The ``version`` fields of the taxonomy and the sentiment lexicon in use.
+
+    Read from the files' top-level ``version`` without building the vocabularies (building the lexicon
+    costs a fresh process half a second; a dashboard asks only whether stored analyses are current).
+    A file whose version cannot be read this way is loaded in full, which reports what is wrong."""
+    return {"taxonomy_version": _cached("taxonomy-version", data_file(TAXONOMY_FILE), _declared_version(load_taxonomy)),
+            "lexicon_version": _cached("lexicon-version", data_file(LEXICON_FILE), _declared_version(load_lexicon))}
+
+
+def _declared_version(load):
+    def read(path: Path) -> str:
+        import yaml
+
+        root = _compose(path)
+        if isinstance(root, yaml.MappingNode):
+            for key, value in root.value:
+                if isinstance(key, yaml.ScalarNode) and key.value == "version" and isinstance(value, yaml.ScalarNode) \
+                        and str(value.value).strip():
+                    return str(value.value).strip()
+        return load(path).version
+
+    return read
