@@ -111,6 +111,6 @@ class DashboardView(w.VBox):
             self.survey.value = (dashboard_tables.table(survey["index"], "survey-index", "满意度指数（0–100）")
                                  + dashboard_tables.table(survey["crosstab"].display(), "survey-crosstab",
                                                           "交叉分析：单位 × 最关心的事（人数及占本行比例）"))
-        self.lists.value = (dashboard_tables.table(data["overdue"], "overdue", "逾期未办结")
-                            + dashboard_tables.table(data["due_soon"], "due-soon", "7 日内到期"))
+        self.lists.value = (dashboard_tables.case_table(data["overdue"], "overdue", "逾期未办结")
+                            + dashboard_tables.case_table(data["due_soon"], "due-soon", "7 日内到期"))
         self.drill.show(data["filters"], self.sources, data)

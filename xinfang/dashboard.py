@@ -293,7 +293,11 @@ def _flags(filters: Filters, sources: Sources, view: str) -> list[dict]:
     k = int(settings()["min_group_size"])
     units = scope_units(filters, sources)
     out = []
-    for f in early_warning.evaluate(sources.cases, sources.analysed, filters.today or sources.today):
+    today = filters.today or sources.today
+    # the flags depend on the day only, not on the filters: evaluated once per loaded sources
+    if ("flags", today) not in sources.extra:
+        sources.extra[("flags", today)] = early_warning.evaluate(sources.cases, sources.analysed, today)
+    for f in sources.extra[("flags", today)]:
         if units is not None and f.unit not in units:
             continue
         text = f.meeting_text(k) if view == "meeting" else f"{f.unit}：{f.title}（{f.reason}）"

@@ -98,3 +98,14 @@ def test_charts_are_shown_with_fig_show_inside_outputs_not_figurewidgets(small_m
     shown.clear()
     view.filters.unit.value = "一队"
     assert len(shown) == len(view.figures) and any("一队" in t for t in shown)
+
+
+def test_long_case_lists_show_the_earliest_deadlines_and_the_total():
+    import pandas as pd
+
+    from widgets.dashboard_tables import case_table
+
+    frame = pd.DataFrame({"编号": [f"XF-{i:03d}" for i in range(120)], "办理期限": range(120)})
+    shown = case_table(frame, "overdue", "逾期未办结", rows=50)
+    assert "共 120 件" in shown and "XF-049" in shown and "XF-050" not in shown
+    assert "共" not in case_table(frame.head(50), "overdue", "逾期未办结", rows=50)
