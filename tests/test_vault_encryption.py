@@ -95,7 +95,7 @@ def test_existing_rows_are_encrypted_by_the_migration(db_url, monkeypatch):
                                  "VALUES (:name, :staff_no, :phone, :at)"), {**person, "at": dt.datetime(2026, 1, 5)})
     assert _raw_vault(eng) == [tuple(p.values()) for p in PEOPLE]
     db.upgrade(eng)
-    assert db.current_revision(eng) == "0003"
+    assert db.current_revision(eng) == db.known_revisions(eng)[1]
     assert all(encryption.is_encrypted(v) for row in _raw_vault(eng) for v in row)
     assert [v for v in _secrets() if v in _every_stored_value(eng)] == []
     with db.session(eng) as s:

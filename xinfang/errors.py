@@ -62,6 +62,16 @@ _CATALOGUE: dict[str, Entry] = {
         "数据库 {where} 尚未建立表结构。请先运行：xinfang db upgrade",
         "The database {where} has no schema yet. Run: xinfang db upgrade",
     ),
+    "db.outdated": Entry(
+        "数据库 {where} 的表结构版本是 {found}，本程序需要 {known}。请先运行：xinfang db upgrade",
+        "The database {where} has schema {found}; this program needs {known}. Run: xinfang db upgrade",
+    ),
+    "db.generation_missing": Entry(
+        "数据库 {where} 缺少数据版本记录（data_generation 表中 id 为 1 的行，可能被手工删除），统计页面无法判断数据"
+        "是否有变化。请联系维护人员补回该行并清空统计缓存。",
+        "The database {where} lacks its data generation row (data_generation id 1, perhaps deleted by hand); "
+        "the dashboard cannot tell whether data changed. Ask the maintainer to restore it and clear the cache.",
+    ),
     "db.not_a_database": Entry(
         "文件 {where} 不是有效的 SQLite 数据库（可能已损坏）。请检查文件或从备份恢复。",
         "The file {where} is not a valid SQLite database (maybe corrupt). Check it or restore a backup.",

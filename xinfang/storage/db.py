@@ -135,6 +135,47 @@ def session(eng: Engine | None = None) -> Iterator[Session]:
                 yield s
 
 
+# -- data generation ----------------------------------------------------------------------------
+
+
+def data_generation(session: Session) -> int:
+    """The database's data generation: a number that rises with every committed write to the tables
+    the dashboard reads (petition_case, case_event, case_analysis, org_unit, submission, form_version,
+    activity), whoever makes it — kept by triggers of migration 0004. One ``SELECT``.
+
+    Read it before the data it stands for (or in the same snapshot): data read afterwards is then at
+    least as new as the number, never older. Only a transaction that has not written should fill a cache
+    with it: its own uncommitted writes may be rolled back, and the number with them.
+
+    A database not yet upgraded to 0004 is refused as ``db.not_migrated`` (no schema) or
+    ``db.outdated``; a counter table or row deleted by hand as ``db.generation_missing``.
+    """
+    try:
+        n = session.execute(text("SELECT n FROM data_generation WHERE id = 1")).scalar()
+    except DBAPIError as exc:
+        if not _missing_table(exc):
+            raise
+        eng = session.get_bind().engine
+        where = describe(eng.url)
+        rev = current_revision(eng)
+        known, head = known_revisions(eng)
+        if rev is None:
+            raise StorageError("db.not_migrated", where=where) from exc
+        if rev not in known:
+            raise StorageError("db.too_new", where=where, found=rev, known=head) from exc
+        if rev == head:  # upgraded, then the table dropped by hand: an upgrade would not bring it back
+            raise StorageError("db.generation_missing", where=where) from exc
+        raise StorageError("db.outdated", where=where, found=rev, known=head) from exc
+    if n is None:
+        raise StorageError("db.generation_missing", where=describe(session.get_bind().engine.url))
+    return int(n)
+
+
+def _missing_table(exc: DBAPIError) -> bool:
+    """True when the driver said the table does not exist (SQLite's message, PostgreSQL's SQLSTATE)."""
+    return getattr(exc.orig, "sqlstate", None) == "42P01" or "no such table" in str(exc.orig).lower()
+
+
 # -- schema versions ----------------------------------------------------------------------------
 
 

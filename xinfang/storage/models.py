@@ -10,6 +10,7 @@ import datetime as dt
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -290,6 +291,16 @@ class LookupThrottle(Base):
     __tablename__ = "lookup_throttle"
     minute: Mapped[dt.datetime] = mapped_column(DateTime, primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DataGeneration(Base):
+    """One row (id 1) whose ``n`` rises with every write to the tables the dashboard reads. Kept by
+    database triggers (migration 0004), not by this program: read it with
+    xinfang.storage.db.data_generation, never write it."""
+
+    __tablename__ = "data_generation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
 
 
 Index("ix_case_unit_received", Case.unit_id, Case.received_on)
