@@ -62,8 +62,9 @@ def refresh(session: Session, *, progress: Callable[[int, int], None] | None = N
     return done
 
 
-def analysed_frame(session: Session):
-    """Stored results joined with case facts, one row per case (pandas).
+def analysed_frame(session: Session, *, text: bool = True):
+    """Stored results joined with case facts, one row per case (pandas). ``text=False`` leaves out
+    the remarks themselves (a dashboard fetches only those it shows: dashboard.cases_behind).
 
     ``topics`` and ``cues`` are lists. They are read as JSON text and each distinct text decoded once
     (a hundred thousand rows hold a few hundred distinct topic lists): decoding row by row was most
@@ -75,14 +76,17 @@ def analysed_frame(session: Session):
 
     from xinfang.storage.models import OrgUnit
 
-    q = (select(Case.id, Case.received_on, Case.text, Case.channel, OrgUnit.name.label("unit"), OrgUnit.branch_id,
-                CaseAnalysis.label, CaseAnalysis.score, cast(CaseAnalysis.topics, Text), cast(CaseAnalysis.cues, Text),
-                CaseAnalysis.decided_by)
+    columns = {"id": Case.id, "received_on": Case.received_on, "text": Case.text, "channel": Case.channel,
+               "unit": OrgUnit.name, "branch_id": OrgUnit.branch_id, "label": CaseAnalysis.label,
+               "score": CaseAnalysis.score, "topics": cast(CaseAnalysis.topics, Text),
+               "cues": cast(CaseAnalysis.cues, Text), "decided_by": CaseAnalysis.decided_by}
+    if not text:
+        del columns["text"]
+    q = (select(*columns.values())
          .join(CaseAnalysis, CaseAnalysis.case_id == Case.id)
          .outerjoin(OrgUnit, OrgUnit.id == Case.unit_id))
     # plain tuples: pandas probes each SQLAlchemy Row for namedtuple fields (a second per 100,000 rows)
-    frame = pd.DataFrame(list(map(tuple, session.execute(q))), columns=[
-        "id", "received_on", "text", "channel", "unit", "branch_id", "label", "score", "topics", "cues", "decided_by"])
+    frame = pd.DataFrame(list(map(tuple, session.execute(q))), columns=list(columns))
     for col in ("topics", "cues"):
         decoded = {raw: json.loads(raw) if raw else [] for raw in frame[col].unique()}
         frame[col] = frame[col].map(decoded)

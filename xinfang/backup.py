@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import shutil
 import sqlite3
 import subprocess
@@ -458,12 +459,27 @@ def restore(archive: Path | str, *, eng: Engine | None = None, key_from: Path | 
             previous, upgraded = _restore_sqlite(eng, manifest, payload, head, now)
         else:
             previous, upgraded = _restore_pg(eng, manifest, payload, head, now)
+    _forget_derived(eng)
     notes = []
     if key_source is not None and not key_file.exists():
         _write_private(key_file, key_source.read_bytes())
         notes.append(f"已把密钥 {key_source} 放到 {key_file}（权限 600）。")
     notes.append(key_status(manifest, key_file))
     return RestoreResult(archive, manifest, previous, upgraded, notes)
+
+
+def _forget_derived(eng: Engine) -> None:
+    """After a restore the data generation is that of the backup, a number the live database may
+    already have passed with other data: jump it by a random amount so no cached entry keyed by the
+    old numbers can match (xinfang.cache), and empty the cache."""
+    from sqlalchemy import text
+
+    from xinfang import cache
+
+    with db.session(eng) as s:
+        s.execute(text("UPDATE data_generation SET n = n + :jump WHERE id = 1"),
+                  {"jump": secrets.randbelow(2**40) + 1})
+    cache.clear()
 
 
 def key_status(manifest: dict, key_file: Path | None = None) -> str:

@@ -70,31 +70,52 @@ class Sources:
     extra: dict = field(default_factory=dict)
 
 
-def load(session=None, today: dt.date | None = None) -> Sources:
-    """Read case facts, stored analyses, questionnaire responses and units (one transaction)."""
+def load(session=None, today: dt.date | None = None, *, cached: bool = True) -> Sources:
+    """Read case facts, stored analyses, questionnaire responses and units (one transaction).
+
+    ``cached``: what was read is kept on disk for this state of the database (xinfang.cache), so the
+    next dashboard page reads it back instead of querying every case again. Remarks are not part of
+    it (cases_behind reads the few it shows)."""
     if session is None:
         from xinfang.storage import db
 
         with db.session() as s:
-            return load(s, today)
-    from sqlalchemy import select
-
-    from xinfang import analysis, survey_stats
-    from xinfang.storage.models import OrgUnit
+            return load(s, today, cached=cached)
+    from xinfang import analysis, cache
 
     today = today or dt.date.today()
-    analysis.refresh(session)
+    wrote = analysis.refresh(session)
+    # a cache is filled only by a transaction that has not written (xinfang.storage.db.data_generation):
+    # after analysing new cases, this page reads directly and the next one fills the cache
+    if not cached or wrote:
+        return replace(_read(session), today=today)
+    key = cache.key(session, "dashboard-sources")
+    sources = cache.get("dashboard-sources", key)
+    if sources is None:
+        sources = _read(session)
+        cache.put("dashboard-sources", key, sources)
+    return replace(sources, today=today, extra={})
+
+
+def _read(session) -> Sources:
+    from sqlalchemy import select
+
+    from xinfang import analysis, metrics, survey_stats
+    from xinfang.storage.models import OrgUnit
+
     units = session.execute(select(OrgUnit.id, OrgUnit.name, OrgUnit.kind, OrgUnit.branch_id).order_by(OrgUnit.id)).all()
     names = {uid: name for uid, name, _, _ in units}
     unit_ids = {name: uid for uid, name, kind, _ in units if kind not in ("党支部", "矿")}
     unit_branch = {name: names.get(bid) or "（未指定支部）" for uid, name, kind, bid in units if kind not in ("党支部", "矿")}
     cases = metrics.case_frame(session)
-    analysed = analysis.analysed_frame(session)
+    analysed = analysis.analysed_frame(session, text=False)
     analysed["unit"] = analysed["unit"].fillna("（未指定单位）")
     analysed["branch"] = analysed["unit"].map(unit_branch).fillna("（未指定支部）")
     analysed = analysed.merge(cases[["id", "case_no", "status"]], on="id", how="left")
+    for col in ("channel", "unit", "branch", "label", "decided_by", "month"):  # few values, many rows
+        analysed[col] = analysed[col].astype("category")
     survey = survey_stats.responses(session)
-    return Sources(cases, analysed, survey, unit_ids, unit_branch, today)
+    return Sources(cases, analysed, survey, unit_ids, unit_branch, dt.date.today())
 
 
 def parse_period(value: str) -> metrics.Period:
@@ -370,6 +391,23 @@ def dashboard_data(filters: Filters, view: str = "meeting", sources: Sources | N
     return data
 
 
+def _remarks(ids: list[int], session=None) -> dict[int, str]:
+    """The remarks of the cases ``ids`` (the sources hold no text: a page shows at most a few hundred)."""
+    if session is None:
+        from xinfang.storage import db
+
+        with db.session() as s:
+            return _remarks(ids, s)
+    from sqlalchemy import select
+
+    from xinfang.storage.models import Case
+
+    out: dict[int, str] = {}
+    for start in range(0, len(ids), 500):
+        out.update(map(tuple, session.execute(select(Case.id, Case.text).where(Case.id.in_(ids[start:start + 500])))))
+    return out
+
+
 FIGURES = ("heat", "sentiment", "monthly", "kpi_trend", "survey_index", "survey_likert", "survey_concerns",
            "survey_crosstab")
 
@@ -414,7 +452,7 @@ def drill_choices(data: dict) -> dict:
 
 def cases_behind(filters: Filters, sources: Sources, *, view: str, unit: str | None = None,
                  topic: str | None = None, label: str | None = None, month: str | None = None,
-                 limit: int = 200):
+                 limit: int = 200, session=None):
     """The cases and remarks behind a figure cell (office view only): the filters plus the selected
     unit / topic / sentiment / month (a month selects within the trend window, else the period)."""
     if view != "office":
@@ -431,7 +469,9 @@ def cases_behind(filters: Filters, sources: Sources, *, view: str, unit: str | N
         frame = frame[frame["month"] == month]
     frame = frame.sort_values("received_on", ascending=False)
     names = _taxonomy()
-    out = frame.head(limit).assign(
+    shown = frame.head(limit)
+    out = shown.assign(
+        text=shown["id"].map(_remarks([int(i) for i in shown["id"]], session)),
         登记日期=lambda f: f["received_on"].dt.date,
         话题=lambda f: f["topics"].map(lambda t: "、".join(names.name_of(c) for c in (t or []))),
         判断依据=lambda f: f["cues"].map(lambda c: "、".join(c or [])),

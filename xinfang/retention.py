@@ -75,6 +75,9 @@ def apply_retention(session: Session, *, today: dt.date | None = None, actor: st
     for sub in subs:
         sub.answers = {k: v for k, v in sub.answers.items() if k not in _free_text_keys(sub.answers)}
     session.add(AuditLog(actor=actor, action="保存期限清理", target="全部", reason="；".join(report.lines())))
+    from xinfang import cache
+
+    cache.clear()  # derived copies of questionnaire answers (the dashboard's cache) go with them
     return report
 
 
