@@ -107,3 +107,27 @@ def test_overdue_and_due_soon(fixture_frame):
 def test_empty_denominator_shows_a_dash(fixture_frame):
     r = metrics.rate(fixture_frame, "化解率", metrics.Period.year(2020))
     assert r.value is None and r.text() == "—"
+
+
+def test_period_bound_definitions_skip_cases_outside_the_period(demo_db, monkeypatch):
+    """Every KPI term of kpis.yaml requires a period condition, so a month's row is computed on the
+    cases with a date in that month: the same table as computing on every case."""
+    import pandas as pd
+
+    monkeypatch.setenv("XINFANG_DB_URL", demo_db)
+    with db.session() as s:
+        frame = metrics.case_frame(s)
+    window = metrics.Period(dt.date(2025, 12, 1), dt.date(2026, 11, 30), "近12个月")
+    assert metrics._period_bound(metrics.definitions())
+    fast = metrics.kpi_table(frame, window, by="month")
+    monkeypatch.setattr(metrics, "_period_bound", lambda defs: False)
+    pd.testing.assert_frame_equal(fast, metrics.kpi_table(frame, window, by="month"))
+    assert fast["诉求数"].sum() > 100
+
+
+def test_a_term_without_a_period_condition_turns_the_shortcut_off():
+    defs = {"rates": {"r": {"numerator": ["closed_in_period", "rated"], "denominator": ["rated"]}},
+            "case_counts": {"c": ["registered_in_period"]}}
+    assert not metrics._period_bound(defs)
+    defs["rates"]["r"]["denominator"] = ["closed_in_period"]
+    assert metrics._period_bound(defs)

@@ -228,7 +228,34 @@ def kpi_table(frame, period: Period, by: str | None = None):
     return pd.DataFrame(rows).set_index("范围")
 
 
+# the conditions that tie a case to a period, and the date each looks at
+PERIOD_CONDITIONS = {"registered_in_period": "received_on", "accepted_in_period": "accepted_on",
+                     "closed_in_period": "closed_on"}
+
+
+def _period_bound(defs: dict) -> bool:
+    """True when every numerator, denominator and count of kpis.yaml requires one of the period
+    conditions: then a case with none of those dates in the period counts nowhere."""
+    terms = [spec[k] for spec in defs["rates"].values() for k in ("numerator", "denominator")]
+    terms += list(defs["case_counts"].values())
+    return all(any(isinstance(c, str) and c in PERIOD_CONDITIONS for c in t) for t in terms)
+
+
+def _relevant(frame, period: Period, defs: dict):
+    """The cases that can count in ``period`` (all of them unless the definitions are period-bound):
+    a twelve-month trend then compares each month's conditions on that month's cases, not on all."""
+    if not _period_bound(defs) or frame.empty:
+        return frame
+    start, end = _ts(period.start), _ts(period.end)
+    keep = None
+    for col in dict.fromkeys(PERIOD_CONDITIONS.values()):
+        hit = (frame[col] >= start) & (frame[col] <= end)
+        keep = hit if keep is None else keep | hit
+    return frame[keep]
+
+
 def _row(frame, period: Period, scope: str, defs: dict) -> dict:
+    frame = _relevant(frame, period, defs)
     row: dict = {"范围": scope, "期间": period.label}
     for name in defs["case_counts"]:
         row[name] = case_count(frame, name, period)
