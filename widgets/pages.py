@@ -21,15 +21,66 @@ from xinfang.storage import db
 def _wait_for_request() -> None:
     import os
 
+    from widgets.servers.common import KERNEL_KEY_ENV
+
     # Only a preheated kernel waits (voila's own test). Importing voila costs a kernel 5–10 s (it pulls
     # in jupyter_server and compiles jsonschema's grammars): a kernel started for its request skips it.
     if os.environ.get("VOILA_PREHEAT", "False") == "False":
+        return
+    if os.environ.get(KERNEL_KEY_ENV):
+        _request_with_key(os.environ[KERNEL_KEY_ENV])
         return
     try:
         from voila.utils import wait_for_request
     except ImportError:  # running in JupyterLab, not Voila
         return
     wait_for_request()
+
+
+def _request_with_key(key: str) -> None:
+    """voila.utils.wait_for_request for the office server, whose request-info websocket answers only a
+    kernel showing the server's key (widgets/servers/signin.py): the same address and environment
+    variables as Voila's, plus the key header. Runs the wait in a thread of its own, as Voila does
+    (the kernel's event loop is busy running this cell)."""
+    import asyncio
+    import json
+    import os
+    import threading
+
+    from websockets.asyncio.client import connect
+
+    from widgets.servers.common import KERNEL_KEY_HEADER
+
+    base = os.getenv("VOILA_WS_BASE_URL", os.getenv("VOILA_SERVER_URL", "/"))
+    url = (f"{os.getenv('VOILA_WS_PROTOCOL', 'ws')}://{os.getenv('VOILA_APP_IP', '127.0.0.1')}:"
+           f"{os.getenv('VOILA_APP_PORT', '8866')}{base}voila/query/{os.getenv('VOILA_KERNEL_ID')}")
+    found: dict[str, str] = {}
+
+    async def receive() -> None:
+        async with connect(url, additional_headers={KERNEL_KEY_HEADER: key}, open_timeout=10) as socket:
+            found.update(json.loads(await socket.recv()))
+
+    thread = threading.Thread(target=lambda: asyncio.run(receive()), daemon=True)
+    thread.start()
+    thread.join()
+    os.environ.update({k: str(v) for k, v in found.items()})
+
+
+def prepare_office() -> None:
+    """Work a preheated office kernel does before its request arrives: the imports every page needs
+    (pandas, plotly, the dashboard and case widgets) and the vocabularies."""
+    import pandas  # noqa: F401
+    import plotly.graph_objects  # noqa: F401
+    import plotly.io  # noqa: F401
+
+    import widgets.case_list  # noqa: F401
+    import widgets.dashboard  # noqa: F401
+    import widgets.dashboard_drill  # noqa: F401
+    from xinfang import analysis, charts  # noqa: F401
+    from xinfang.text import vocab
+
+    vocab.load_taxonomy()
+    vocab.vocabulary_versions()
 
 
 def _header(title: str, subtitle: str) -> w.HTML:
@@ -210,8 +261,12 @@ HOME_LINK = '<a href="?{lang}">← 返回首页</a>'  # .format(lang=_lang(query
 def office_home() -> None:
     """Entry of the office server: the signed-in user's menu, or the page named by ?page= or ?form=,
     as far as the user's role allows (data/roles.yaml); a 支部书记 sees only their own branch."""
+    import os
+
     from xinfang import roles
 
+    if os.environ.get("VOILA_PREHEAT", "False") != "False":
+        prepare_office()
     _wait_for_request()
     query = _query()
     language = query.get("lang") if query.get("lang") in LANGUAGE_PARAMS else "zh-Hans"

@@ -42,6 +42,17 @@ def _fetch(url: str, method: str = "GET", cookie: str = "") -> tuple[int, str, s
 
 
 def _kernels_started(servers) -> int:
+    """Kernels the office server has started, once its preheated pool has been refilled (a used pooled
+    kernel is replaced a moment later: that start is the pool's, not a visitor's)."""
+    import time
+
+    def count() -> int:
+        log = (servers["run_dir"] / "office.log").read_text(encoding="utf-8", errors="replace")
+        return log.count("Kernel started") - log.count("Using pre-heated kernel")
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and count() < 0:
+        time.sleep(0.5)
     log = (servers["run_dir"] / "office.log").read_text(encoding="utf-8", errors="replace")
     return log.count("Kernel started")
 
@@ -116,6 +127,47 @@ def test_kernel_answers_only_the_session_that_started_it(servers, office_context
     assert _ws_status(servers, kid, _cookie_header(other)) == 403  # signed in, but not this kernel's session
     assert _fetch(servers["office"] + f"api/kernels/{kid}", cookie=_cookie_header(other))[0] == 403
     assert _fetch(servers["office"] + f"api/kernels/{kid}", "DELETE", cookie=_cookie_header(other))[0] == 403
+    assert _ws_status(servers, kid, _cookie_header(owner)) == 101
+
+
+def test_preheated_kernel_learns_its_request_only_over_the_keyed_channel(servers, office_context):
+    """The office server preheats kernels (office_pool_size): a pooled kernel learns its request, the
+    sign-in session included, over Voila's request-info websocket. That socket answers only this
+    server's kernels (the key they inherit), not a browser, signed in or not; the pooled kernel then
+    answers only the session it was handed to."""
+    from tornado.httpclient import HTTPClientError, HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    from widgets.servers.common import KERNEL_KEY_HEADER
+
+    owner, other = office_context("信访干部"), office_context("支部书记")
+    kid = _kernel_id(owner, servers)
+    log = (servers["run_dir"] / "office.log").read_text(encoding="utf-8", errors="replace")
+    assert f"Using pre-heated kernel: {kid}" in log  # the page got a pooled kernel
+
+    def query_status(cookie: str, key: str | None) -> int:
+        url = servers["office"].replace("http://", "ws://") + f"voila/query/{kid}"
+        headers = {"Cookie": cookie} if cookie else {}
+        if key is not None:
+            headers[KERNEL_KEY_HEADER] = key
+
+        async def attempt() -> int:
+            try:
+                conn = await websocket_connect(HTTPRequest(url, headers=headers, request_timeout=30))
+            except HTTPClientError as exc:
+                return exc.code
+            conn.close()
+            return 101
+
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(lambda: asyncio.run(attempt())).result()
+
+    assert query_status("", None) == 403
+    assert query_status(_cookie_header(owner), None) == 403  # signed in is not enough: kernels only
+    assert query_status(_cookie_header(other), "guess") == 403
+    assert _ws_status(servers, kid, _cookie_header(other)) == 403
     assert _ws_status(servers, kid, _cookie_header(owner)) == 101
 
 

@@ -12,6 +12,11 @@ import re
 
 from xinfang.config import settings
 
+# The office server's preheated kernels prove they are its own to its request-info websocket with this
+# key (widgets/servers/signin.py): the server sets it in its environment, its kernels inherit it.
+KERNEL_KEY_ENV = "XINFANG_KERNEL_KEY"
+KERNEL_KEY_HEADER = "X-Xinfang-Kernel-Key"
+
 # Voila's own logger has the handler that writes the server log; tornado.access has none here.
 access_log = logging.getLogger("Voila")
 

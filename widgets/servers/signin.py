@@ -10,12 +10,18 @@ server needs only this module, named in its ``voila.py``:
   It also hands the page's kernel the session id: it replaces any ``X-Xinfang-Session`` header the
   client sent with the session id, and Voila copies that header into the kernel's environment
   (``VoilaConfiguration.http_header_envs``) — so the kernel knows whom it works for, and a client
-  cannot choose. (The office server does not preheat kernels: a pooled kernel starts before anyone
-  has signed in.)
+  cannot choose.
+- Preheated kernels (``office_pool_size``): a pooled kernel starts before anyone has signed in and
+  learns its request, session id included, over Voila's ``/voila/query/<kernel id>`` websocket, which
+  Voila leaves open to anyone. ``install_request_channel`` replaces that handler with
+  ``KernelOnlyRequestInfo``: it answers only a client presenting this server's kernel key (a random
+  secret the server puts in its own environment at start, which its kernels inherit and nobody else
+  sees), and it records which session each pooled kernel was handed to (``CLAIMS``).
 - ``OfficeLoginHandler`` / ``OfficeLogoutHandler``: the Chinese sign-in page (``login.html.j2`` of
   the xinfang Voila template, no external files) and sign-out, which ends the session in the database.
 - ``OwnedKernelManager`` + ``OfficeAuthorizer``: a kernel may be reached only with the session that
-  started it, so a kernel id seen elsewhere opens nothing.
+  started it (or, for a pooled kernel, the session whose request it was handed to), so a kernel id
+  seen elsewhere opens nothing.
 
 Static files (Voila's and the widgets' JavaScript and CSS, the same files as in the installed packages)
 stay public as in Jupyter Server itself; they hold no data.
@@ -191,6 +197,58 @@ class OfficeLogoutHandler(_SignInPage, LogoutHandler):
         self._page(info="您已退出登录。")
 
 
+# pooled kernel id → the sign-in session whose page request it was handed to (KernelOnlyRequestInfo)
+CLAIMS: dict[str, str] = {}
+
+
+def install_request_channel() -> None:
+    """Serve Voila's request-info websocket with ``KernelOnlyRequestInfo`` and give this server's
+    kernels the key it asks for. Called from the office server's voila.py, before Voila builds its
+    handlers. Voila has no setting for this handler, so the class is replaced where Voila looks it up
+    (voila.app registers the route, voila.handler sends the request info)."""
+    import os
+    import secrets
+
+    import voila.app
+    import voila.handler
+
+    from widgets.servers.common import KERNEL_KEY_ENV
+
+    os.environ[KERNEL_KEY_ENV] = secrets.token_urlsafe(32)  # kernels start with a copy of this environment
+    handler = _kernel_only_request_info()
+    voila.app.RequestInfoSocketHandler = handler
+    voila.handler.RequestInfoSocketHandler = handler
+
+
+@cache
+def _kernel_only_request_info():
+    import hmac
+    import os
+
+    import tornado.web
+    from voila.request_info_handler import RequestInfoSocketHandler
+
+    from widgets.servers.common import KERNEL_KEY_ENV, KERNEL_KEY_HEADER
+
+    class KernelOnlyRequestInfo(RequestInfoSocketHandler):
+        """Voila's request-info websocket, for this server's own kernels only."""
+
+        async def get(self, *args, **kwargs):
+            key = os.environ.get(KERNEL_KEY_ENV, "")
+            if not key or not hmac.compare_digest(self.request.headers.get(KERNEL_KEY_HEADER, ""), key):
+                raise tornado.web.HTTPError(403)
+            return await super().get(*args, **kwargs)
+
+        @classmethod
+        def send_updates(cls, msg: dict) -> None:
+            session_id = (msg.get("payload") or {}).get(accounts.KERNEL_ENV)
+            if session_id:
+                CLAIMS[msg["kernel_id"]] = session_id
+            super().send_updates(msg)
+
+    return KernelOnlyRequestInfo
+
+
 class OwnedKernelManager(AsyncMappingKernelManager):
     """Remembers which sign-in session started each kernel (the session id Voila passed in its env)."""
 
@@ -205,7 +263,13 @@ class OwnedKernelManager(AsyncMappingKernelManager):
 
     def remove_kernel(self, kernel_id):
         self.owners.pop(kernel_id, None)
+        CLAIMS.pop(kernel_id, None)
         return super().remove_kernel(kernel_id)
+
+    def owner(self, kernel_id: str) -> str | None:
+        """The session a kernel works for: the one that started it, else the one a pooled kernel was
+        handed to."""
+        return self.owners.get(kernel_id) or CLAIMS.get(kernel_id)
 
 
 class OfficeAuthorizer(Authorizer):
@@ -215,10 +279,11 @@ class OfficeAuthorizer(Authorizer):
         if resource != "kernels":
             return True
         kernel_id = handler.path_kwargs.get("kernel_id") or next(iter(handler.path_args), None)
-        owners = getattr(handler.kernel_manager, "owners", None)
+        manager = handler.kernel_manager
         sid = getattr(user, "session_id", None)
-        return bool(kernel_id and sid and owners is not None and owners.get(kernel_id) == sid)
+        return bool(kernel_id and sid and isinstance(manager, OwnedKernelManager) and manager.owner(kernel_id) == sid)
 
 
-__all__ = ["NOTICE_COOKIE", "OfficeAuthorizer", "OfficeIdentityProvider", "OfficeLoginHandler", "OfficeLogoutHandler",
-           "OfficeUser", "OwnedKernelManager"]
+__all__ = ["CLAIMS", "NOTICE_COOKIE", "OfficeAuthorizer", "OfficeIdentityProvider", "OfficeLoginHandler", "OfficeLogoutHandler",
+           "OfficeUser", "OwnedKernelManager",
+           "install_request_channel"]
