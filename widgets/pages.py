@@ -70,8 +70,8 @@ def prepare_office() -> None:
     """Work a preheated office kernel does before its request arrives: the imports every page needs
     (pandas, plotly, the dashboard and case widgets) and the vocabularies."""
     import pandas  # noqa: F401
-    import plotly.graph_objects  # noqa: F401
-    import plotly.io  # noqa: F401
+    import plotly.graph_objects as go
+    import plotly.io as pio
 
     import widgets.case_list  # noqa: F401
     import widgets.dashboard  # noqa: F401
@@ -81,6 +81,9 @@ def prepare_office() -> None:
 
     vocab.load_taxonomy()
     vocab.vocabulary_versions()
+    # plotly's first figure-to-JSON imports what its renderers may need (IPython, nbformat, kaleido,
+    # jsonschema…): 1.3 s that the dashboard's first chart would otherwise wait for
+    pio.renderers["plotly_mimetype"].to_mimebundle(go.Figure().to_dict())
 
 
 def _header(title: str, subtitle: str) -> w.HTML:

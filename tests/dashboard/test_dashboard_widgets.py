@@ -85,19 +85,25 @@ def _walk(widget):
         yield from _walk(child)
 
 
-def test_charts_are_shown_with_fig_show_inside_outputs_not_figurewidgets(small_mine, monkeypatch):
-    from plotly.basedatatypes import BaseFigure
+def _chart_titles(view) -> list[str]:
+    return [o["data"]["application/vnd.plotly.v1+json"]["layout"]["title"]["text"]
+            for out in view.outputs.values() for o in out.outputs]
 
+
+def test_charts_are_plotly_bundles_inside_outputs_not_figurewidgets(small_mine):
+    """Each chart is the plotly mimebundle of its figure, set as its Output's only output (what
+    fig.show() would display), replaced on a filter change; no FigureWidget anywhere."""
     from widgets.dashboard import DashboardView
 
-    shown = []
-    monkeypatch.setattr(BaseFigure, "show", lambda self, *a, **k: shown.append(self.layout.title.text))
     view = DashboardView(view="office", today=TODAY)
     assert not [x for x in _walk(view) if type(x).__name__ == "FigureWidget"]
     assert len([x for x in _walk(view) if isinstance(x, w.Output)]) == len(view.outputs)
-    shown.clear()
+    assert all(len(out.outputs) <= 1 for out in view.outputs.values())
+    assert sorted(_chart_titles(view)) == sorted(f.layout.title.text for f in view.figures.values())
     view.filters.unit.value = "一队"
-    assert len(shown) == len(view.figures) and any("一队" in t for t in shown)
+    titles = _chart_titles(view)
+    assert len(titles) == len(view.figures) and any("一队" in t for t in titles)
+    assert all(len(out.outputs) <= 1 for out in view.outputs.values())
 
 
 def test_long_case_lists_show_the_earliest_deadlines_and_the_total():
