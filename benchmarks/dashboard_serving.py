@@ -58,7 +58,7 @@ def build(cases: int, tmp: Path) -> str:
     return url
 
 
-def serve(db_url: str, tmp: Path) -> tuple[subprocess.Popen, str]:
+def serve(db_url: str, tmp: Path, office_pool: int | None = None) -> tuple[subprocess.Popen, str]:
     """The office server's configuration, serving a folder with the office notebook and the floor."""
     from xinfang.cli import SERVERS, server_env
 
@@ -71,6 +71,8 @@ def serve(db_url: str, tmp: Path) -> tuple[subprocess.Popen, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("XINFANG_")}
     env.update(XINFANG_DB_URL=db_url, XINFANG_HOST="127.0.0.1", XINFANG_OFFICE_PORT=str(port),
                XINFANG_RUN_DIR=str(tmp / "run"), XINFANG_VAULT_KEY_FILE=str(tmp / "vault.key"))
+    if office_pool is not None:
+        env["XINFANG_OFFICE_POOL_SIZE"] = str(office_pool)
     log = open(tmp / f"office-{port}.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen([sys.executable, "-m", "voila", str(site), "--port", str(port), "--no-browser",
                              "--Voila.config_file_paths", str(SERVERS["office"][1])],
@@ -145,6 +147,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--pause", type=float, default=20,
                     help="seconds idle before each run (the office server refills its preheated pool)")
+    ap.add_argument("--office-pool", type=int, help="preheated kernels (default: the office server's setting; "
+                                                    "0 serves both notebooks without preheating)")
     ap.add_argument("--keep", type=Path, help="folder for the demo databases, reused by the next run")
     args = ap.parse_args()
     tmp = args.keep or Path(tempfile.mkdtemp(prefix="xf-dash-"))
@@ -152,7 +156,7 @@ def main() -> None:
     rows = []
     for n in args.cases:
         url = build(n, tmp)
-        proc, base = serve(url, tmp)
+        proc, base = serve(url, tmp, args.office_pool)
         try:
             m = measure(base, args.runs, proc.pid, args.pause)
         finally:
@@ -161,8 +165,9 @@ def main() -> None:
         floor, dash = statistics.median(m["floor"]), statistics.median(m["dash"])
         rows.append((n, floor, dash, dash / floor, statistics.median(m["filter"]), max(m["filter"]),
                      max(m["kernel"]), m["charts"]))
+    pool = "the office server's preheated pool" if args.office_pool is None else f"office pool {args.office_pool}"
     print(f"\nOffice dashboard in Chromium (median of {args.runs}; floor = bare Voila notebook, one plotly chart, "
-          "same server)")
+          f"same server; {pool})")
     print(f"{'cases':>9}{'floor s':>9}{'dashboard s':>13}{'× floor':>9}{'filter p50 s':>14}{'filter max s':>14}"
           f"{'kernel MB':>11}{'charts':>8}")
     for n, floor, dash, ratio, fp50, fmax, kmb, charts in rows:
