@@ -472,13 +472,10 @@ def _forget_derived(eng: Engine) -> None:
     """After a restore the data generation is that of the backup, a number the live database may
     already have passed with other data: jump it by a random amount so no cached entry keyed by the
     old numbers can match (xinfang.cache), and empty the cache."""
-    from sqlalchemy import text
-
     from xinfang import cache
 
     with db.session(eng) as s:
-        s.execute(text("UPDATE data_generation SET n = n + :jump WHERE id = 1"),
-                  {"jump": secrets.randbelow(2**40) + 1})
+        db.advance_generation(s, secrets.randbelow(2**40) + 1)
     cache.clear()
 
 

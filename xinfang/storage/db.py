@@ -171,6 +171,12 @@ def data_generation(session: Session) -> int:
     return int(n)
 
 
+def advance_generation(session: Session, by: int) -> None:
+    """Move the data generation on by ``by`` (a restore jumps it, so numbers the database reached
+    before with other data cannot come back)."""
+    session.execute(text("UPDATE data_generation SET n = n + :by WHERE id = 1"), {"by": int(by)})
+
+
 def _missing_table(exc: DBAPIError) -> bool:
     """True when the driver said the table does not exist (SQLite's message, PostgreSQL's SQLSTATE)."""
     return getattr(exc.orig, "sqlstate", None) == "42P01" or "no such table" in str(exc.orig).lower()
