@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -12,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import expect
 
 from ..conftest import REPO
 
@@ -27,38 +30,47 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextlib.contextmanager
+def xinfang_serve(db_url: str, vault_key_file, run_dir: Path, *args: str, wait: float = 90, **settings: str):
+    """``xinfang serve`` (with ``args``, e.g. ``--host 0.0.0.0``) on two free ports over ``db_url``,
+    ``settings`` as XINFANG_* variables; yields (ports, what it printed at start); stops it after."""
+    ports = {"forms": free_port(), "office": free_port()}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XINFANG_")}
+    env.update(XINFANG_DB_URL=db_url, XINFANG_VAULT_KEY_FILE=str(vault_key_file), XINFANG_RUN_DIR=str(run_dir),
+               XINFANG_OPEN_BROWSER="false", **{f"XINFANG_{k.upper()}": v for k, v in settings.items()})
+    out = open(run_dir / "serve.out", "wb")  # noqa: SIM115 - a file, not a pipe: an undrained pipe blocks
+    proc = subprocess.Popen([sys.executable, "-m", "xinfang.cli", "serve", *args, "--forms-port", str(ports["forms"]),
+                             "--office-port", str(ports["office"])], env=env, cwd=REPO, stdout=out,
+                            stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + wait
+        text = ""
+        while time.monotonic() < deadline:
+            text = (run_dir / "serve.out").read_text(encoding="utf-8", errors="replace")
+            if "办公服务器：" in text or proc.poll() is not None:
+                break
+            time.sleep(0.5)
+        if "办公服务器：" not in text:
+            pytest.fail(f"xinfang serve {' '.join(args)} did not start:\n{text}", pytrace=False)
+        yield ports, text
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        out.close()
+
+
 @pytest.fixture(scope="session")
 def servers(demo_db, tmp_path_factory, vault_key_file):
     """Both servers of ``xinfang serve`` over the demo database; yields their base URLs. The office
     server needs sign-in: use ``office_context(role)`` or ``office_page`` (``token`` is kept empty for
     old callers; there is no token any more)."""
     run_dir = tmp_path_factory.mktemp("run")
-    ports = {"forms": free_port(), "office": free_port()}
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XINFANG_")}
-    env.update(XINFANG_DB_URL=demo_db, XINFANG_VAULT_KEY_FILE=str(vault_key_file), XINFANG_RUN_DIR=str(run_dir),
-               XINFANG_OPEN_BROWSER="false")
-    out = open(run_dir / "serve.out", "wb")  # noqa: SIM115 - a file, not a pipe: an undrained pipe blocks
-    proc = subprocess.Popen([sys.executable, "-m", "xinfang.cli", "serve", "--forms-port", str(ports["forms"]),
-                             "--office-port", str(ports["office"])], env=env, cwd=REPO, stdout=out,
-                            stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 90
-    text = ""
-    while time.monotonic() < deadline:
-        text = (run_dir / "serve.out").read_text(encoding="utf-8", errors="replace")
-        if "办公服务器：" in text or proc.poll() is not None:
-            break
-        time.sleep(0.5)
-    if "办公服务器：" not in text:
-        proc.terminate()
-        pytest.fail(f"xinfang serve did not start:\n{text}", pytrace=False)
-    yield {"forms": f"http://127.0.0.1:{ports['forms']}/", "office": f"http://127.0.0.1:{ports['office']}/",
-           "token": "", "run_dir": run_dir, "stdout": text}
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    out.close()
+    with xinfang_serve(demo_db, vault_key_file, run_dir) as (ports, text):
+        yield {"forms": f"http://127.0.0.1:{ports['forms']}/", "office": f"http://127.0.0.1:{ports['office']}/",
+               "token": "", "run_dir": run_dir, "stdout": text}
 
 
 class RequestLog:
@@ -164,3 +176,40 @@ def demo_db(demo_db, tmp_path_factory):
     dst = tmp_path_factory.mktemp("browser-demo") / "demo.db"
     shutil.copyfile(src, dst)
     return f"sqlite:///{dst}"
+
+
+class Form:
+    """Fills ipywidgets inputs by their stable class names (xf-input-<question name>)."""
+
+    def __init__(self, page, scope=None):
+        self.page = page
+        self.scope = scope or page
+
+    def _at(self, name):
+        return self.scope.locator(f".xf-input-{name}")
+
+    def choose(self, name, label):
+        """A select_one answer, whichever widget the form's appearance made of it."""
+        at = self._at(name)
+        expect(at).to_be_visible()
+        if at.locator("select").count():
+            at.locator("select").select_option(label=label)
+        elif at.locator("button").count():
+            at.locator("button", has_text=re.compile(f"^{label}$")).click()
+        else:
+            at.locator("label", has_text=label).first.click()
+
+    def check(self, name, label):
+        self.scope.locator(f".xf-input-{name} label.widget-label-basic", has_text=label).click()
+
+    def text(self, name, value):
+        box = self._at(name).locator("input, textarea").first
+        box.fill(value)
+        box.press("Tab")  # inputs send their value on blur (continuous_update=False)
+
+    def date(self, name, value):
+        self._at(name).locator("input").fill(value)
+
+    def submit(self):
+        self.page.locator("button.xf-submit").click()
+        return expect(self.page.locator("[data-testid=receipt]"))

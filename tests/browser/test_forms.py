@@ -11,46 +11,9 @@ from playwright.sync_api import expect
 from xinfang.storage import db
 from xinfang.storage.models import Activity, Case, FollowUpPlan, FollowUpVisit, PiiVault, RiskItem, Submission
 
-from .conftest import screenshot
+from .conftest import Form, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-class Form:
-    """Fills ipywidgets inputs by their stable class names (xf-input-<question name>)."""
-
-    def __init__(self, page, scope=None):
-        self.page = page
-        self.scope = scope or page
-
-    def _at(self, name):
-        return self.scope.locator(f".xf-input-{name}")
-
-    def choose(self, name, label):
-        """A select_one answer, whichever widget the form's appearance made of it."""
-        at = self._at(name)
-        expect(at).to_be_visible()
-        if at.locator("select").count():
-            at.locator("select").select_option(label=label)
-        elif at.locator("button").count():
-            at.locator("button", has_text=re.compile(f"^{label}$")).click()
-        else:
-            at.locator("label", has_text=label).first.click()
-
-    def check(self, name, label):
-        self.scope.locator(f".xf-input-{name} label.widget-label-basic", has_text=label).click()
-
-    def text(self, name, value):
-        box = self._at(name).locator("input, textarea").first
-        box.fill(value)
-        box.press("Tab")  # inputs send their value on blur (continuous_update=False)
-
-    def date(self, name, value):
-        self._at(name).locator("input").fill(value)
-
-    def submit(self):
-        self.page.locator("button.xf-submit").click()
-        return expect(self.page.locator("[data-testid=receipt]"))
 
 
 def _count(demo_db, model, *where):

@@ -4,19 +4,14 @@ that URL, opened as a phone would, serves the questionnaire."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
 
 import pytest
 from playwright.sync_api import expect
 
 from xinfang import lan
 
-from ..conftest import REPO
-from .conftest import free_port, new_page, screenshot, sign_in
+from .conftest import new_page, screenshot, sign_in, xinfang_serve
 
 pytestmark = pytest.mark.browser
 
@@ -28,33 +23,11 @@ def lan_servers(demo_db, tmp_path_factory, vault_key_file):
     if address is None:
         pytest.skip("this machine has no LAN interface up")
     run_dir = tmp_path_factory.mktemp("run-lan")
-    ports = {"forms": free_port(), "office": free_port()}
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XINFANG_")}
-    env.update(XINFANG_DB_URL=demo_db, XINFANG_VAULT_KEY_FILE=str(vault_key_file), XINFANG_RUN_DIR=str(run_dir),
-               XINFANG_OPEN_BROWSER="false", XINFANG_FORMS_POOL_SIZE="1")
-    out = open(run_dir / "serve.out", "wb")  # noqa: SIM115 - a file, not a pipe: an undrained pipe blocks
-    proc = subprocess.Popen([sys.executable, "-m", "xinfang.cli", "serve", "--host", "0.0.0.0", "--forms-port",
-                             str(ports["forms"]), "--office-port", str(ports["office"])], env=env, stdout=out,
-                            stderr=subprocess.STDOUT, cwd=REPO)
-    deadline = time.monotonic() + 120
-    text = ""
-    while time.monotonic() < deadline and proc.poll() is None:
-        text = (run_dir / "serve.out").read_text(encoding="utf-8", errors="replace")
-        if "办公服务器：" in text:
-            break
-        time.sleep(0.5)
-    if "办公服务器：" not in text:
-        proc.terminate()
-        pytest.fail(f"xinfang serve --host 0.0.0.0 did not start:\n{text}", pytrace=False)
-    yield {"address": address, "ports": ports, "stdout": text,
-           "office": f"http://127.0.0.1:{ports['office']}/",
-           "questionnaire": f"http://{address}:{ports['forms']}/?form=sixiang_dongtai"}
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    out.close()
+    with xinfang_serve(demo_db, vault_key_file, run_dir, "--host", "0.0.0.0", wait=120,
+                       forms_pool_size="1") as (ports, text):
+        yield {"address": address, "ports": ports, "stdout": text,
+               "office": f"http://127.0.0.1:{ports['office']}/",
+               "questionnaire": f"http://{address}:{ports['forms']}/?form=sixiang_dongtai"}
 
 
 def test_meeting_view_shows_the_questionnaire_qr_code(lan_servers, browser, office_accounts):

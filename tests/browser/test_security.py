@@ -27,7 +27,7 @@ from xinfang.storage import db
 from xinfang.storage.models import Case, OrgUnit
 
 from ..conftest import REPO
-from .conftest import new_page, screenshot
+from .conftest import Form, new_page, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -209,20 +209,8 @@ def test_form_answers_and_error_messages_show_hostile_text_as_typed(servers, pag
     page.goto(f"{servers['forms']}?form=suqiu_dengji")
     expect(page.locator("button.xf-submit")).to_be_visible(timeout=90_000)
 
-    def choose(name, label):
-        at = page.locator(f".xf-input-{name}")
-        if at.locator("select").count():
-            at.locator("select").select_option(label=label)
-        elif at.locator("button").count():
-            at.locator("button", has_text=re.compile(f"^{label}$")).click()
-        else:
-            at.locator("label", has_text=label).first.click()
-
-    def text(name, value):
-        box = page.locator(f".xf-input-{name}").locator("input, textarea").first
-        box.fill(value)
-        box.press("Tab")
-
+    form = Form(page)
+    choose, text = form.choose, form.text
     remark = "食堂问题 " + " ".join(PAYLOADS)
     choose("intake_mode", "实名")
     text("name", PAYLOADS[0][:20])
