@@ -131,3 +131,64 @@ def test_a_term_without_a_period_condition_turns_the_shortcut_off():
     assert not metrics._period_bound(defs)
     defs["rates"]["r"]["denominator"] = ["closed_in_period"]
     assert metrics._period_bound(defs)
+
+
+def _demo_frame(demo_db, monkeypatch):
+    monkeypatch.setenv("XINFANG_DB_URL", demo_db)
+    with db.session() as s:
+        return metrics.case_frame(s)
+
+
+@pytest.mark.parametrize("window, by", [
+    (metrics.Period(dt.date(2025, 12, 1), dt.date(2026, 11, 30), "近12个月"), "month"),
+    (metrics.Period(dt.date(2025, 12, 10), dt.date(2026, 11, 17), "月中起止"), "month"),  # partial first/last month
+    (metrics.Period(dt.date(2025, 1, 1), dt.date(2026, 11, 30), "两年"), "quarter"),
+])
+def test_sub_periods_in_one_pass_equal_the_row_by_row_table(demo_db, monkeypatch, window, by):
+    frame = _demo_frame(demo_db, monkeypatch)
+    one_pass = metrics.kpi_table(frame, window, by=by)
+    monkeypatch.setattr(metrics, "_rows_by_sub_period", lambda *a: None)
+    row_by_row = metrics.kpi_table(frame, window, by=by)
+    pd = pytest.importorskip("pandas")
+    pd.testing.assert_frame_equal(one_pass, row_by_row)
+    assert one_pass["诉求数"].sum() > 100 and one_pass["化解率_分母"].sum() > 10
+
+
+def test_sub_periods_of_a_scoped_and_an_empty_frame(demo_db, monkeypatch):
+    import pandas as pd
+
+    frame = _demo_frame(demo_db, monkeypatch)
+    window = metrics.Period(dt.date(2026, 1, 1), dt.date(2026, 11, 30), "今年")
+    for part in (frame[frame["unit"] == frame["unit"].iloc[0]], frame.iloc[:0]):
+        one_pass = metrics.kpi_table(part, window, by="month")
+        monkeypatch.setattr(metrics, "_rows_by_sub_period", lambda *a: None)
+        row_by_row = metrics.kpi_table(part, window, by="month")
+        monkeypatch.undo()
+        monkeypatch.setenv("XINFANG_DB_URL", demo_db)
+        pd.testing.assert_frame_equal(one_pass, row_by_row)
+    assert (metrics.kpi_table(frame.iloc[:0], window, by="month")["诉求数"] == 0).all()
+
+
+def test_each_period_condition_is_its_date_in_the_period_and_a_test_of_the_case(demo_db, monkeypatch):
+    """What the one-pass table relies on (PERIOD_CONDITIONS): for a month inside a window, the
+    condition holds exactly when it holds for the window and its date lies in the month."""
+    frame = _demo_frame(demo_db, monkeypatch)
+    window = metrics.Period(dt.date(2025, 12, 1), dt.date(2026, 11, 30), "近12个月")
+    for month in metrics._sub_periods(window, "month"):
+        for cond, col in metrics.PERIOD_CONDITIONS.items():
+            in_month = (frame[col] >= metrics._ts(month.start)) & (frame[col] <= metrics._ts(month.end))
+            direct = metrics.CONDITIONS[cond](frame, month)
+            assert direct.equals(metrics.CONDITIONS[cond](frame, window) & in_month), (cond, month.label)
+            assert direct.any(), (cond, month.label)
+
+
+def test_a_period_condition_inside_any_of_is_computed_row_by_row(fixture_frame):
+    defs = {"rates": {"r": {"numerator": ["rated", {"any_of": ["closed_in_period", "accepted_in_period"]}],
+                            "denominator": ["registered_in_period"]}},
+            "case_counts": {"c": ["registered_in_period"]}}
+    subs = metrics._sub_periods(Q3, "month")
+    assert metrics._rows_by_sub_period(fixture_frame, subs, defs) is None
+    defs["rates"]["r"]["numerator"] = ["closed_in_period", {"any_of": ["rated", "repeat"]}]
+    rows = metrics._rows_by_sub_period(fixture_frame, subs, defs)
+    assert [(r["r_分子"], r["r_分母"], r["c"]) for r in rows] == [(2, 3, 3), (1, 2, 2), (0, 0, 0)]
+    assert rows[2]["r"] is None

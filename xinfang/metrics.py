@@ -218,9 +218,9 @@ def kpi_table(frame, period: Period, by: str | None = None):
     elif by in ("month", "quarter"):
         # group by the month/quarter of the event each condition looks at: evaluate per sub-period
         subs = _sub_periods(period, by)
-        rows = []
-        for sub in subs:
-            rows.append(_row(frame, sub, sub.label, defs))
+        rows = _rows_by_sub_period(frame, subs, defs)
+        if rows is None:
+            rows = [_row(frame, sub, sub.label, defs) for sub in subs]
         return pd.DataFrame(rows).set_index("范围")
     else:
         raise ValueError(by)
@@ -228,7 +228,9 @@ def kpi_table(frame, period: Period, by: str | None = None):
     return pd.DataFrame(rows).set_index("范围")
 
 
-# the conditions that tie a case to a period, and the date each looks at
+# the conditions that tie a case to a period, and the date each looks at. Each holds for a period
+# exactly when its date lies in the period and it holds for any longer period containing that date
+# (the date test and a test of the case itself): _rows_by_sub_period relies on it (tested).
 PERIOD_CONDITIONS = {"registered_in_period": "received_on", "accepted_in_period": "accepted_on",
                      "closed_in_period": "closed_on"}
 
@@ -265,6 +267,67 @@ def _row(frame, period: Period, scope: str, defs: dict) -> dict:
         row[f"{name}_分母"] = r.denominator
         row[name] = r.value
     return row
+
+
+def _period_conditions(cond) -> list[str]:
+    """The period conditions in one condition of a term, nested any_of included."""
+    if isinstance(cond, str):
+        return [cond] if cond in PERIOD_CONDITIONS else []
+    return [c for sub in cond.get("any_of", []) for c in _period_conditions(sub)]
+
+
+def _rows_by_sub_period(frame, subs: list[Period], defs: dict) -> list[dict] | None:
+    """``_row`` for every sub-period in one pass over the cases (the twelve months of a trend were
+    twelve passes of some hundred pandas operations each: 0.5 s at 100,000 cases, mostly overhead).
+
+    A term's cases in a sub-period are those that meet the term over the whole window and whose
+    dates of the term's period conditions all fall in that sub-period (PERIOD_CONDITIONS). None when
+    a term cannot be split that way (no period condition, or one inside any_of): the caller then
+    computes row by row."""
+    import numpy as np
+
+    terms = [("count", name, conds) for name, conds in defs["case_counts"].items()]
+    terms += [(part, name, spec[part]) for name, spec in defs["rates"].items() for part in ("numerator", "denominator")]
+    direct = {id(conds): [c for c in conds if isinstance(c, str) and c in PERIOD_CONDITIONS] for *_, conds in terms}
+    for *_, conds in terms:
+        nested = [c for c in conds if not isinstance(c, str) and _period_conditions(c)]
+        if not direct[id(conds)] or nested:
+            return None
+    window = Period(subs[0].start, subs[-1].end, "")
+    starts = np.array([np.datetime64(s.start, "ns") for s in subs])
+    ends = np.array([np.datetime64(s.end, "ns") for s in subs])
+    keys: dict[str, np.ndarray] = {}
+
+    def key(col: str):
+        """Index of the sub-period each case's date falls in, -1 outside the window or missing."""
+        if col not in keys:
+            values = frame[col].to_numpy(dtype="datetime64[ns]")
+            k = np.searchsorted(starts, values, side="right") - 1
+            inside = (k >= 0) & ~np.isnat(values)
+            inside[inside] &= values[inside] <= ends[k[inside]]
+            keys[col] = np.where(inside, k, -1)
+        return keys[col]
+
+    counts: dict[tuple[str, str], np.ndarray] = {}
+    for part, name, conds in terms:
+        k = None
+        for cond in direct[id(conds)]:
+            kc = key(PERIOD_CONDITIONS[cond])
+            k = kc if k is None else np.where(k == kc, k, -1)
+        hit = _mask(frame, window, conds).to_numpy(dtype=bool) & (k >= 0)
+        counts[(part, name)] = np.bincount(k[hit], minlength=len(subs))
+    rows = []
+    for i, sub in enumerate(subs):
+        row: dict = {"范围": sub.label, "期间": sub.label}
+        for name in defs["case_counts"]:
+            row[name] = int(counts[("count", name)][i])
+        for name in defs["rates"]:
+            num, den = int(counts[("numerator", name)][i]), int(counts[("denominator", name)][i])
+            row[f"{name}_分子"] = num
+            row[f"{name}_分母"] = den
+            row[name] = None if den == 0 else num / den
+        rows.append(row)
+    return rows
 
 
 def _sub_periods(period: Period, by: str) -> list[Period]:
