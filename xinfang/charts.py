@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import math
 import re
+import unicodedata
 
 FONT_STACK = ('"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", '
               '"WenQuanYi Micro Hei", "SimHei", sans-serif')
@@ -45,6 +46,54 @@ def template(large: bool = False):
         margin=dict(l=60, r=30, t=120 if large else 80, b=60),
         separators=".,",
     ))
+
+
+def _text_width(text: str, size: float) -> float:
+    """Width in pixels of ``text`` in a font of ``size`` px, estimated: a wide (CJK) character one em,
+    any other about 0.6 em."""
+    return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.6 for ch in str(text)) * size
+
+
+def _reserve_margins(fig):
+    """Margins wide enough for the figure's tick labels, colour bar and axis titles, estimated from its
+    data. The axes keep ``automargin`` (the template), which only ever widens a margin: with room
+    reserved in advance plotly.js draws a chart once, where finding a label wider than the margin
+    costs it a second complete drawing (a third of the time the dashboard's charts took to draw).
+    plotly.py cannot measure text, so this estimates: too little room only costs that second pass."""
+    layout = fig.layout
+    size = float(layout.template.layout.font.size or 13)
+    base = layout.template.layout.margin
+    left, right, bottom = base.l, base.r, base.b
+    cats: dict[str, list] = {"x": [], "y": []}
+    nums: dict[str, list] = {"x": [], "y": []}
+    colorbar = None
+    for trace in fig.data:
+        horizontal = getattr(trace, "orientation", None) == "h"
+        for axis in ("x", "y"):
+            values = list(getattr(trace, axis, None) or [])
+            categorical = trace.type == "heatmap" or axis == ("y" if horizontal else "x")
+            (cats if categorical else nums)[axis] += [v for v in values if v is not None]
+        if trace.type == "heatmap":
+            colorbar = [v for row in (trace.z or []) for v in row if v is not None]
+
+    def ticks(axis: str) -> float:
+        """Widest tick label of an axis: its categories, or its largest number with the tick suffix."""
+        if cats[axis]:
+            return max(_text_width(c, size) for c in cats[axis])
+        top = max((abs(float(v)) for v in nums[axis] if isinstance(v, int | float)), default=0)
+        return _text_width(f"{top:,.0f}{getattr(layout, axis + 'axis').ticksuffix or ''}", size)
+
+    left = max(left, ticks("y") + 24 + (1.6 * size if layout.yaxis.title.text else 0))
+    if cats["x"]:
+        widest = ticks("x")
+        # plotly turns crowded labels on their side: then the bottom holds the widest label lengthwise
+        crowded = len(dict.fromkeys(cats["x"])) * (widest + 10) > 1100
+        bottom = max(bottom, (widest if crowded else 1.4 * size) + 30)
+    if colorbar is not None:
+        top = max((abs(float(v)) for v in colorbar), default=0)
+        right = max(right, 90 + _text_width(f"{top:,.0f}", size))
+    layout.margin.update(l=math.ceil(left), r=math.ceil(right), b=math.ceil(bottom))
+    return fig
 
 
 def _figure(title: str, large: bool, height: int | None = None):
@@ -113,7 +162,7 @@ def heatmap(table, *, title: str = "话题 × 单位", large: bool = False, labe
                              hovertemplate="%{y} · %{x}：%{text} " + esc(unit_word) + "<extra></extra>",
                              hoverongaps=False, colorbar=dict(title=esc(f"{unit_word}数"))))
     fig.update_yaxes(autorange="reversed")
-    return fig
+    return _reserve_margins(fig)
 
 
 def stacked_bars(table, *, title: str, large: bool = False, colors: dict | None = None,
@@ -167,7 +216,7 @@ def stacked_bars(table, *, title: str, large: bool = False, colors: dict | None 
     fig.update_layout(barmode="stack", legend=dict(traceorder="normal"))
     if horizontal:
         fig.update_yaxes(autorange="reversed")
-    return fig
+    return _reserve_margins(fig)
 
 
 def _k() -> int:
@@ -193,13 +242,16 @@ def kpi_trend(table, *, large: bool = False, title: str = "主要指标按月走
     numbers, hidden = split(table[[r for r in rates if r in table.columns]])
     fig = _figure(title, large)
     x = [esc(i) for i in numbers.index]
+    highest = 100.0
     for col in numbers.columns:
         pct = [None if math.isnan(v) else round(v * 100, 1) for v in numbers[col].tolist()]
+        highest = max([highest, *(p for p in pct if p is not None)])
         text = [hidden_label() if h else ("" if p is None else f"{p:g}%") for p, h in zip(pct, hidden[col].tolist(), strict=True)]
         fig.add_trace(go.Scatter(x=x, y=pct, name=esc(col), mode="lines+markers", connectgaps=False,
                                  customdata=text, hovertemplate="%{x} · " + esc(col) + "：%{customdata}<extra></extra>"))
-    fig.update_yaxes(title=esc("百分比"), range=[0, 105], ticksuffix="%")
-    return fig
+    # a month can close more cases than it accepted (化解率 over 100%): the axis shows the highest point
+    fig.update_yaxes(title=esc("百分比"), range=[0, highest + 5], ticksuffix="%")
+    return _reserve_margins(fig)
 
 
 def bars(series_table, column: str, *, title: str, large: bool = False, unit_word: str = "人",
@@ -225,7 +277,7 @@ def bars(series_table, column: str, *, title: str, large: bool = False, unit_wor
         fig.add_trace(go.Bar(x=cats, y=vals, **common))
         if range_max:
             fig.update_yaxes(range=[0, range_max])
-    return fig
+    return _reserve_margins(fig)
 
 
 def survey_frequencies(table, *, title: str, large: bool = False):

@@ -56,6 +56,12 @@ def test_office_dashboard_values_filters_and_suppression(servers, office_page, d
     assert page.locator(".js-plotly-plot").count() >= 4
     page.wait_for_load_state("networkidle")
     screenshot(page, "dashboard-office")
+    # each chart drawn in one pass: the room xinfang.charts reserved held every label (plotly.js draws a
+    # chart again when it has to widen a margin)
+    widened = page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => {
+        const m = gd._fullLayout.margin, s = gd._fullLayout._size;
+        return [Math.round(s.l) - m.l, Math.round(s.r) - m.r, Math.round(s.t) - m.t, Math.round(s.b) - m.b]; })""")
+    assert len(widened) >= 4 and all(max(w) <= 0 for w in widened), widened
     before = shown_cards(page)
     page.locator(".xf-filter-branch select").select_option(label="综采党支部")
     after = expected_cards(demo_db, branch="综采党支部")

@@ -42,6 +42,10 @@ def test_kpi_trend_percentages_with_gaps():
     fig = charts.kpi_trend(table)
     rate = next(t for t in fig.data if t.name == "化解率")
     assert list(rate.y) == [50.0, None] and list(rate.customdata) == ["50%", "&lt;5"]
+    assert list(fig.layout.yaxis.range) == [0, 105]
+    # a month that closed more than it accepted: the axis reaches its point
+    over = pd.DataFrame({"化解率": [1.6], "满意率": [0.9]}, index=["2026年10月"], dtype=object)
+    assert list(charts.kpi_trend(over).layout.yaxis.range) == [0, 165]
 
 
 def test_template_has_cjk_fonts_and_large_mode():
@@ -72,3 +76,20 @@ def test_hidden_segments_drawn_as_one_hatched_rest_up_to_the_total():
     rest = by_name["人数少于 5 的格子（合计）"]
     assert list(rest.x) == [0, 11, 0] and rest.marker.pattern.shape == "/"
     assert list(by_name["&lt;5"].text) == ["", "", "&lt;5"]
+
+
+def test_margins_are_reserved_for_the_widest_label_and_the_colour_bar():
+    """plotly.js widens a margin too narrow for a label with a second complete drawing: the figures
+    reserve the room their labels need (a wide CJK character counts one em, others about 0.6)."""
+    def heat(unit, large=False):
+        raw = pd.DataFrame({"C01": [60, 30], "C07": [40, 1200]}, index=[unit, "一队"])
+        return charts.heatmap(raw, large=large)
+
+    short, long_ = heat("二队"), heat("综合采煤一队第二作业班组")
+    assert short.layout.margin.l == charts.template().layout.margin.l  # two characters fit the default
+    assert long_.layout.margin.l >= 12 * 13 + 20
+    assert heat("综合采煤一队第二作业班组", large=True).layout.margin.l >= 12 * 22 + 20
+    assert heat("ABCDEFGHIJKL").layout.margin.l < long_.layout.margin.l  # Latin letters are narrower
+    assert long_.layout.margin.r >= 90 + 5 * 0.6 * 13  # the colour bar's ticks up to "1,200"
+    bars = charts.survey_frequencies(pd.DataFrame({"人数": [30, 20]}, index=["工资待遇问题", "食堂"]), title="t")
+    assert bars.layout.margin.l >= 6 * 13 + 20 and bars.layout.margin.r == charts.template().layout.margin.r
