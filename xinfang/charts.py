@@ -93,6 +93,12 @@ def _reserve_margins(fig):
         top = max((abs(float(v)) for v in colorbar), default=0)
         right = max(right, 90 + _text_width(f"{top:,.0f}", size))
     layout.margin.update(l=math.ceil(left), r=math.ceil(right), b=math.ceil(bottom))
+    # The legend row sits above the plot by its top edge, a fixed distance, not by its bottom edge at
+    # y = 1.02 (the template's): drawn in a single pass, plotly.js may place a legend by a height it
+    # has not measured yet, over the first row of bars.
+    plot_height = (layout.height or 420) - base.t - bottom
+    if plot_height > 0:
+        layout.legend.update(yanchor="top", y=1 + 0.45 * base.t / plot_height)
     return fig
 
 
@@ -230,8 +236,13 @@ def sentiment_by_unit(table, *, large: bool = False, title: str = "各单位反�
 
 
 def monthly_trend(table, *, large: bool = False, title: str = "按月反映件数（按情绪）"):
-    """Monthly counts stacked by sentiment (rows months, columns 负面/中性/正面)."""
-    return stacked_bars(table, title=title, large=large, colors=SENTIMENT_COLORS)
+    """Monthly counts stacked by sentiment (rows months "2026-01", columns 负面/中性/正面); months read
+    "2026年1月" (plotly would take "2026-01" for a date and print "Jan 2026")."""
+    def month(label):
+        found = re.fullmatch(r"(\d{4})-(\d{2})", str(label))
+        return f"{found[1]}年{int(found[2])}月" if found else label
+
+    return stacked_bars(table.rename(index=month), title=title, large=large, colors=SENTIMENT_COLORS)
 
 
 def kpi_trend(table, *, large: bool = False, title: str = "主要指标按月走势",

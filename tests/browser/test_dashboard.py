@@ -62,6 +62,12 @@ def test_office_dashboard_values_filters_and_suppression(servers, office_page, d
         const m = gd._fullLayout.margin, s = gd._fullLayout._size;
         return [Math.round(s.l) - m.l, Math.round(s.r) - m.r, Math.round(s.t) - m.t, Math.round(s.b) - m.b]; })""")
     assert len(widened) >= 4 and all(max(w) <= 0 for w in widened), widened
+    # and each legend row above its plot, not over the first row of bars
+    overlap = page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => {
+        const legend = gd.querySelector('g.legend');
+        return legend ? legend.getBoundingClientRect().bottom - gd.getBoundingClientRect().top - gd._fullLayout._size.t
+                      : null; }).filter(x => x !== null)""")
+    assert len(overlap) >= 3 and max(overlap) <= 0, overlap
     before = shown_cards(page)
     page.locator(".xf-filter-branch select").select_option(label="综采党支部")
     after = expected_cards(demo_db, branch="综采党支部")

@@ -93,3 +93,9 @@ def test_margins_are_reserved_for_the_widest_label_and_the_colour_bar():
     assert long_.layout.margin.r >= 90 + 5 * 0.6 * 13  # the colour bar's ticks up to "1,200"
     bars = charts.survey_frequencies(pd.DataFrame({"人数": [30, 20]}, index=["工资待遇问题", "食堂"]), title="t")
     assert bars.layout.margin.l >= 6 * 13 + 20 and bars.layout.margin.r == charts.template().layout.margin.r
+
+
+def test_months_read_in_chinese_on_the_monthly_chart():
+    table = pd.DataFrame({"负面": [6, 7], "中性": [8, 9]}, index=["2025-12", "2026-01"])
+    fig = charts.monthly_trend(table)
+    assert list(fig.data[0].x) == ["2025年12月", "2026年1月"]
