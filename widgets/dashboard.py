@@ -40,6 +40,51 @@ def draw(out: w.Output, fig) -> None:
     out.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
 
 
+def _generation() -> int | None:
+    from xinfang.storage import db
+
+    try:
+        with db.session() as s:
+            return db.data_generation(s)
+    except XinfangError:
+        return None
+
+
+# Whole-mine dashboards a preheated kernel built before its request: (view, script) → (day, data
+# generation, view). One kernel serves one page, so each is handed out at most once.
+_PREPARED: dict[tuple[str, str], tuple[dt.date, int, DashboardView]] = {}
+
+
+def prepare(view: str = "office", script: str = "zh-Hans") -> None:
+    """Build the whole mine's dashboard while a preheated office kernel waits for its request (the
+    data read and the figures made: a second at 100,000 cases). ``prepared`` hands it to a request
+    that asks for exactly this view with no branch scope, on the same day and data generation.
+    The generation is read before and after the build: equal, no write came in between (analysing
+    new cases on the way writes: then the build is done once more)."""
+    for _ in range(2):
+        before = _generation()
+        if before is None:
+            return
+        board = DashboardView(view=view, script=script)
+        if board.sources is None or _generation() != before:
+            continue
+        _PREPARED[(view, script)] = (dt.date.today(), before, board)
+        return
+
+
+def prepared(view: str, branch: str | None, script: str) -> DashboardView | None:
+    """The dashboard ``prepare`` built, if it shows what this request would see: the whole mine (no
+    branch scope), the same view and characters, today, and data not written since; else None."""
+    entry = _PREPARED.pop((view, script), None)
+    if entry is None or branch is not None:
+        return None
+    day, generation, board = entry
+    if day != dt.date.today() or _generation() != generation:
+        board.close()
+        return None
+    return board
+
+
 class DashboardView(w.VBox):
     """``branch``: a 支部书记's own 党支部 — every figure is limited to it (xinfang.roles), whatever the
     filters ask; None shows the whole mine. ``script``: the page's characters (xinfang.script) for the

@@ -68,13 +68,13 @@ def _request_with_key(key: str) -> None:
 
 def prepare_office() -> None:
     """Work a preheated office kernel does before its request arrives: the imports every page needs
-    (pandas, plotly, the dashboard and case widgets) and the vocabularies."""
+    (pandas, plotly, the dashboard and case widgets), the vocabularies, and the whole mine's dashboard."""
     import pandas  # noqa: F401
     import plotly.graph_objects as go
     import plotly.io as pio
 
     import widgets.case_list  # noqa: F401
-    import widgets.dashboard  # noqa: F401
+    import widgets.dashboard
     import widgets.dashboard_drill  # noqa: F401
     from xinfang import analysis, charts  # noqa: F401
     from xinfang.text import vocab
@@ -84,6 +84,14 @@ def prepare_office() -> None:
     # plotly's first figure-to-JSON imports what its renderers may need (IPython, nbformat, kaleido,
     # jsonschema…): 1.3 s that the dashboard's first chart would otherwise wait for
     pio.renderers["plotly_mimetype"].to_mimebundle(go.Figure().to_dict())
+    # the whole mine's dashboard, the page most often opened, is built now and used if the request
+    # asks for it (widgets.dashboard.prepared); a failure here leaves the page to be built on request
+    try:
+        widgets.dashboard.prepare()
+    except Exception as exc:  # noqa: BLE001
+        import sys
+
+        print(f"xinfang: dashboard not prepared ({type(exc).__name__}: {exc})", file=sys.stderr)
 
 
 def _header(title: str, subtitle: str) -> w.HTML:
@@ -295,15 +303,16 @@ def office_home() -> None:
 
         _show(w.VBox([bar, _header("案件办理", "信访工作簿 · 办公服务"), CaseList(link=f"?page=case{lang}")]), query)
     elif page in ("dashboard", "meeting"):
-        from widgets.dashboard import DashboardView
+        from widgets.dashboard import DashboardView, prepared
 
+        view = "office" if page == "dashboard" else "meeting"
+        board = prepared(view, branch, script) or DashboardView(view=view, branch=branch, script=script)
         parts = [bar, w.HTML(home)]
         if page == "meeting":  # phones in the meeting room scan the questionnaire's address
             from widgets.questionnaire_qr import QuestionnaireQR
 
             parts.append(QuestionnaireQR())
-        _show(w.VBox([*parts, DashboardView(view="office" if page == "dashboard" else "meeting", branch=branch,
-                                            script=script)]), query)
+        _show(w.VBox([*parts, board]), query)
     elif page == "report":
         from widgets.report_editor import ReportEditor
 

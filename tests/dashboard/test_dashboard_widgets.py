@@ -115,3 +115,36 @@ def test_long_case_lists_show_the_earliest_deadlines_and_the_total():
     shown = case_table(frame, "overdue", "逾期未办结", rows=50)
     assert "共 120 件" in shown and "XF-049" in shown and "XF-050" not in shown
     assert "共" not in case_table(frame.head(50), "overdue", "逾期未办结", rows=50)
+
+
+def test_a_prepared_dashboard_is_handed_out_once_only_while_it_is_current(small_mine, no_browser):
+    """A preheated office kernel builds the whole mine's dashboard before its request
+    (widgets.dashboard.prepare); the request gets it only for the same view and characters, without
+    a branch scope, and while no write has changed the data since."""
+    import datetime as dt
+
+    from widgets import dashboard as board
+    from xinfang.cases import NewCase, register_case
+    from xinfang.storage import db
+
+    board._PREPARED.clear()
+    board.prepare()
+    ready = board._PREPARED[("office", "zh-Hans")][2]
+    assert board.prepared("office", "甲支部", "zh-Hans") is None  # a 支部书记 sees one branch: built anew
+    board.prepare()
+    assert board.prepared("office", None, "zh-Hant") is None and board.prepared("meeting", None, "zh-Hans") is None
+    got = board.prepared("office", None, "zh-Hans")
+    assert got is not None and got is not ready and got.branch is None and got.view == "office"
+    assert got.data["cards"]["诉求数"] == board.DashboardView(view="office").data["cards"]["诉求数"]
+    assert board.prepared("office", None, "zh-Hans") is None  # handed out once
+
+    board.prepare()
+    with db.session() as s:  # a case registered after the build: the prepared figures are out of date
+        register_case(s, NewCase(text="新登记的诉求：澡堂热水不足", received_on=dt.date.today(), channel="来访",
+                                 intake_mode="匿名", unit="一队"))
+    assert board.prepared("office", None, "zh-Hans") is None
+
+    board.prepare()
+    day, generation, view = board._PREPARED[("office", "zh-Hans")]
+    board._PREPARED[("office", "zh-Hans")] = (day - dt.timedelta(days=1), generation, view)  # built yesterday
+    assert board.prepared("office", None, "zh-Hans") is None
