@@ -16,7 +16,7 @@ import html
 
 import ipywidgets as w
 
-from widgets import dashboard_tables
+from widgets import chart_script, dashboard_tables
 from widgets.count_cards import CountCards
 from widgets.dashboard_filters import DashboardFilters
 from xinfang import charts, dashboard, roles
@@ -37,6 +37,8 @@ def draw(out: w.Output, fig) -> None:
     import plotly.io as pio
 
     bundle = pio.renderers["plotly_mimetype"].to_mimebundle(fig.to_dict())
+    # plotly.js follows the window's width itself (Voila sends the outputs no resize message)
+    bundle["application/vnd.plotly.v1+json"].setdefault("config", {})["responsive"] = True
     out.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
 
 
@@ -102,6 +104,7 @@ class DashboardView(w.VBox):
         self.header = w.HTML()
         self.error = w.HTML()
         super().__init__([self.header, self.error], **kwargs)
+        self.add_class(chart_script.SCOPE)
         try:
             self.sources = dashboard.load(today=today)
             self.options = dashboard.options(self.sources)
@@ -117,7 +120,7 @@ class DashboardView(w.VBox):
 
             self.body = MeetingScreens()
             self.add_class("xf-meeting")
-            self.children = [self.header, self.filters, self.error, self.body]
+            self.children = [chart_script.quiet_renderer(), self.header, self.filters, self.error, self.body]
         else:
             from widgets.dashboard_drill import DrillDown
 
@@ -129,8 +132,9 @@ class DashboardView(w.VBox):
             survey = [self.survey] + [self.outputs[n] for n in ("survey_index", "survey_likert", "survey_concerns",
                                                                  "survey_crosstab")]
             self.definitions = w.HTML()
-            self.children = [self.header, self.filters, self.error, self.cards, self.definitions, self.flags, *charts,
-                             w.HTML("<h3>问卷调查</h3>"), *survey, self.lists, self.drill]
+            self.children = [chart_script.quiet_renderer(), self.header, self.filters, self.error, self.cards,
+                             self.definitions, self.flags, *charts, w.HTML("<h3>问卷调查</h3>"), *survey, self.lists,
+                             self.drill]
         self.show(self.filters.value)
 
     def show(self, filters: dashboard.Filters) -> None:

@@ -86,9 +86,11 @@ def _reserve_margins(fig):
     left = max(left, ticks("y") + 24 + (1.6 * size if layout.yaxis.title.text else 0))
     if cats["x"]:
         widest = ticks("x")
-        # plotly turns crowded labels on their side: then the bottom holds the widest label lengthwise
+        # plotly tilts crowded labels by 30°: the bottom then holds half the widest label plus its height
         crowded = len(dict.fromkeys(cats["x"])) * (widest + 10) > 1100
-        bottom = max(bottom, (widest if crowded else 1.4 * size) + 30)
+        bottom = max(bottom, (0.5 * widest + 0.9 * size if crowded else 1.4 * size) + 30)
+        if crowded:  # the last tilted label reaches past the plot's right edge
+            right = max(right, 0.6 * widest)
     if colorbar is not None:
         top = max((abs(float(v)) for v in colorbar), default=0)
         right = max(right, 90 + _text_width(f"{top:,.0f}", size))
