@@ -12,6 +12,7 @@ stack (the client's fonts; the server needs fonts-noto-cjk only for PNG images v
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import re
@@ -31,7 +32,8 @@ def esc(value: object) -> str:
 
 
 def template(large: bool = False):
-    """The workbook's plotly template: CJK fonts, readable sizes; ``large`` for the projector."""
+    """The workbook's plotly template: CJK fonts, readable sizes; ``large`` for the projector. A new
+    object each call (a figure may change its own); figures copy ``_template``'s instead."""
     import plotly.graph_objects as go
 
     size = 22 if large else 13
@@ -104,13 +106,17 @@ def _reserve_margins(fig):
     return fig
 
 
+@functools.cache
+def _template(large: bool):
+    return template(large)  # validated once: plotly copies a template into each figure it is given to
+
+
 def _figure(title: str, large: bool, height: int | None = None):
     import plotly.graph_objects as go
 
-    fig = go.Figure()
-    fig.update_layout(template=template(large), title=esc(title),
-                      height=height or (640 if large else 420))
-    return fig
+    # the template given to the constructor: plotly then does not first copy its default template
+    return go.Figure(layout=dict(template=_template(large), title=esc(title),
+                                 height=height or (640 if large else 420)))
 
 
 def split(table):
