@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from dataclasses import dataclass
 
 import ipywidgets as w
 
 from widgets import chart_script, dashboard_tables
 from widgets.count_cards import CountCards
 from widgets.dashboard_filters import DashboardFilters
+from widgets.dashboard_filters import default as default_filters
 from xinfang import charts, dashboard, roles
 from xinfang.errors import XinfangError
 
@@ -52,39 +54,63 @@ def _generation() -> int | None:
         return None
 
 
-# Whole-mine dashboards a preheated kernel built before its request: (view, script) → (day, data
-# generation, view). One kernel serves one page, so each is handed out at most once.
-_PREPARED: dict[tuple[str, str], tuple[dt.date, int, DashboardView]] = {}
+@dataclass(frozen=True)
+class Prepared:
+    """A whole-mine dashboard worked out before its request: the data read, the default filters'
+    figures made. Only data: no widget exists until a request is known to be allowed to see it (the
+    browser of a page is sent the state of every widget its kernel holds)."""
+
+    view: str
+    script: str
+    day: dt.date
+    generation: int
+    sources: object
+    filters: dashboard.Filters
+    data: dict
+    figures: dict
+
+
+# What a preheated kernel worked out before its request, by (view, script). One kernel serves one
+# page, so it is handed out at most once.
+_PREPARED: dict[tuple[str, str], Prepared] = {}
 
 
 def prepare(view: str = "office", script: str = "zh-Hans") -> None:
-    """Build the whole mine's dashboard while a preheated office kernel waits for its request (the
-    data read and the figures made: a second at 100,000 cases). ``prepared`` hands it to a request
-    that asks for exactly this view with no branch scope, on the same day and data generation.
-    The generation is read before and after the build: equal, no write came in between (analysing
-    new cases on the way writes: then the build is done once more)."""
+    """Work out the whole mine's dashboard while a preheated office kernel waits for its request
+    (reading the data and making the figures: about a second at 100,000 cases); ``prepared`` hands
+    it to a request that asks for exactly this view without a branch scope, on the same day and data
+    generation. The generation is read before and after: equal, no write came in between
+    (analysing new cases on the way writes: then it is worked out once more)."""
     for _ in range(2):
         before = _generation()
         if before is None:
             return
-        board = DashboardView(view=view, script=script)
-        if board.sources is None or _generation() != before:
-            continue
-        _PREPARED[(view, script)] = (dt.date.today(), before, board)
-        return
+        try:
+            sources = dashboard.load()
+            filters = default_filters(dashboard.options(sources)).with_(today=sources.today)
+            data, figures = _compute(filters, view, script, sources)
+        except XinfangError:
+            return
+        if _generation() == before:
+            _PREPARED[(view, script)] = Prepared(view, script, dt.date.today(), before, sources, filters, data,
+                                                 figures)
+            return
 
 
-def prepared(view: str, branch: str | None, script: str) -> DashboardView | None:
-    """The dashboard ``prepare`` built, if it shows what this request would see: the whole mine (no
-    branch scope), the same view and characters, today, and data not written since; else None."""
-    entry = _PREPARED.pop((view, script), None)
-    if entry is None or branch is not None:
+def prepared(view: str, branch: str | None, script: str) -> Prepared | None:
+    """What ``prepare`` worked out, if it is what this request would see: the whole mine (no branch
+    scope), the same view and characters, today, and data not written since; else None."""
+    ready = _PREPARED.pop((view, script), None)
+    if ready is None or branch is not None or ready.day != dt.date.today() or _generation() != ready.generation:
         return None
-    day, generation, board = entry
-    if day != dt.date.today() or _generation() != generation:
-        board.close()
-        return None
-    return board
+    return ready
+
+
+def _compute(filters: dashboard.Filters, view: str, script: str, sources) -> tuple[dict, dict]:
+    data = dashboard.dashboard_data(filters, view, sources)
+    figures = {name: charts.in_script(fig, script)
+               for name, fig in dashboard.figures(data, large=view == "meeting").items()}
+    return data, figures
 
 
 class DashboardView(w.VBox):
@@ -93,8 +119,9 @@ class DashboardView(w.VBox):
     figures; the rest of the page is converted by widgets.page_script."""
 
     def __init__(self, view: str = "office", today: dt.date | None = None, branch: str | None = None,
-                 script: str = "zh-Hans", **kwargs):
+                 script: str = "zh-Hans", ready: Prepared | None = None, **kwargs):
         self.view = view
+        self._ready = ready if ready is not None and (ready.view, ready.script) == (view, script) else None
         self.script = script
         self.today = today
         self.branch = branch
@@ -106,7 +133,7 @@ class DashboardView(w.VBox):
         super().__init__([self.header, self.error], **kwargs)
         self.add_class(chart_script.SCOPE)
         try:
-            self.sources = dashboard.load(today=today)
+            self.sources = self._ready.sources if self._ready else dashboard.load(today=today)
             self.options = dashboard.options(self.sources)
             options = roles.limit_options(self.options, branch)
         except XinfangError as exc:
@@ -143,9 +170,11 @@ class DashboardView(w.VBox):
             filters = filters.with_(today=self.today)
         try:
             filters = roles.limit_filters(filters, self.branch, self.options)
-            self.data = dashboard.dashboard_data(filters, self.view, self.sources)
-            self.figures = {name: charts.in_script(fig, self.script)
-                            for name, fig in dashboard.figures(self.data, large=self.view == "meeting").items()}
+            ready, self._ready = self._ready, None
+            if ready is not None and ready.filters == filters.with_(today=filters.today or ready.filters.today):
+                self.data, self.figures = ready.data, ready.figures
+            else:
+                self.data, self.figures = _compute(filters, self.view, self.script, self.sources)
         except XinfangError as exc:
             self.error.value = dashboard_tables.message(exc.zh, "error", error=True)
             return

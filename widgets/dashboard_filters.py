@@ -9,6 +9,16 @@ from xinfang import dashboard
 ALL = "全部"
 
 
+def default(options: dict) -> dashboard.Filters:
+    """What the selectors show before anyone changes them: the first period, everything else 全部."""
+    return dashboard.Filters(dashboard.parse_period(_first_value(options["periods"])))
+
+
+def _first_value(choices):
+    first = choices[0]
+    return first[1] if isinstance(first, tuple) else first
+
+
 class DashboardFilters(w.HBox):
     """Calls ``on_change(filters)`` whenever a selector changes (the unit list follows the branch).
     ``branch`` fixes the 党支部 (a 支部书记's own): the selector offers only it and its units."""

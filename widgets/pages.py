@@ -84,14 +84,15 @@ def prepare_office() -> None:
     # plotly's first figure-to-JSON imports what its renderers may need (IPython, nbformat, kaleido,
     # jsonschema…): 1.3 s that the dashboard's first chart would otherwise wait for
     pio.renderers["plotly_mimetype"].to_mimebundle(go.Figure().to_dict())
-    # the whole mine's dashboard, the page most often opened, is built now and used if the request
-    # asks for it (widgets.dashboard.prepared); a failure here leaves the page to be built on request
+    # the whole mine's dashboard, the page most often opened, is worked out now and used if the request
+    # asks for it (widgets.dashboard.prepared); a failure here leaves the page to be made on request
+    # (noted in the server's log, not on the page)
     try:
         widgets.dashboard.prepare()
     except Exception as exc:  # noqa: BLE001
         import sys
 
-        print(f"xinfang: dashboard not prepared ({type(exc).__name__}: {exc})", file=sys.stderr)
+        print(f"xinfang: dashboard not prepared ({type(exc).__name__}: {exc})", file=sys.__stderr__)
 
 
 def _header(title: str, subtitle: str) -> w.HTML:
@@ -306,7 +307,7 @@ def office_home() -> None:
         from widgets.dashboard import DashboardView, prepared
 
         view = "office" if page == "dashboard" else "meeting"
-        board = prepared(view, branch, script) or DashboardView(view=view, branch=branch, script=script)
+        board = DashboardView(view=view, branch=branch, script=script, ready=prepared(view, branch, script))
         parts = [bar, w.HTML(home)]
         if page == "meeting":  # phones in the meeting room scan the questionnaire's address
             from widgets.questionnaire_qr import QuestionnaireQR

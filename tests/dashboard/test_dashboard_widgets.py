@@ -124,33 +124,42 @@ def test_long_case_lists_show_the_earliest_deadlines_and_the_total():
 
 
 def test_a_prepared_dashboard_is_handed_out_once_only_while_it_is_current(small_mine, no_browser):
-    """A preheated office kernel builds the whole mine's dashboard before its request
-    (widgets.dashboard.prepare); the request gets it only for the same view and characters, without
-    a branch scope, and while no write has changed the data since."""
+    """A preheated office kernel works out the whole mine's dashboard before its request
+    (widgets.dashboard.prepare) as data only, no widget; the request gets it only for the same view
+    and characters, without a branch scope, and while no write has changed the data since."""
     import datetime as dt
+    from dataclasses import replace
+
+    from ipywidgets.widgets.widget import _instances
 
     from widgets import dashboard as board
+    from widgets.dashboard_filters import DashboardFilters, default
     from xinfang.cases import NewCase, register_case
     from xinfang.storage import db
 
     board._PREPARED.clear()
+    widgets_before = len(_instances)
     board.prepare()
-    ready = board._PREPARED[("office", "zh-Hans")][2]
-    assert board.prepared("office", "甲支部", "zh-Hans") is None  # a 支部书记 sees one branch: built anew
+    assert len(_instances) == widgets_before  # nothing a browser could be sent before the request is known
+    assert board.prepared("office", "甲支部", "zh-Hans") is None  # a 支部书记 sees one branch: made anew
     board.prepare()
     assert board.prepared("office", None, "zh-Hant") is None and board.prepared("meeting", None, "zh-Hans") is None
-    got = board.prepared("office", None, "zh-Hans")
-    assert got is not None and got is not ready and got.branch is None and got.view == "office"
-    assert got.data["cards"]["诉求数"] == board.DashboardView(view="office").data["cards"]["诉求数"]
-    assert board.prepared("office", None, "zh-Hans") is None  # handed out once
+    ready = board.prepared("office", None, "zh-Hans")
+    assert ready is not None and board.prepared("office", None, "zh-Hans") is None  # handed out once
+    view = board.DashboardView(view="office", ready=ready)
+    assert view.data is ready.data and view.figures is ready.figures and view.sources is ready.sources
+    assert view.data["cards"] == board.DashboardView(view="office").data["cards"]
+    assert default(view.options) == DashboardFilters(view.options).value  # the selectors' own default
+    view.filters.unit.value = "一队"  # a filter change is worked out as usual
+    assert view.data is not ready.data and "一队" in view.data["title"]
 
     board.prepare()
-    with db.session() as s:  # a case registered after the build: the prepared figures are out of date
+    with db.session() as s:  # a case registered after the work: the prepared figures are out of date
         register_case(s, NewCase(text="新登记的诉求：澡堂热水不足", received_on=dt.date.today(), channel="来访",
                                  intake_mode="匿名", unit="一队"))
     assert board.prepared("office", None, "zh-Hans") is None
 
     board.prepare()
-    day, generation, view = board._PREPARED[("office", "zh-Hans")]
-    board._PREPARED[("office", "zh-Hans")] = (day - dt.timedelta(days=1), generation, view)  # built yesterday
+    key = ("office", "zh-Hans")
+    board._PREPARED[key] = replace(board._PREPARED[key], day=dt.date.today() - dt.timedelta(days=1))  # yesterday's
     assert board.prepared("office", None, "zh-Hans") is None
