@@ -50,6 +50,11 @@ def wait_for_cards(page, expected, timeout=60):
 def test_office_dashboard_values_filters_and_suppression(servers, office_page, demo_db):
     page = office_page
     page.set_viewport_size({"width": 1440, "height": 900})
+    # plotly.js draws a copy of a chart off the page (left: -5000px) to make a PNG of it: counted here
+    page.add_init_script("""window.__xfImageCopies = 0;
+        new MutationObserver(ms => ms.forEach(m => m.addedNodes.forEach(n => {
+            if (n.style && n.style.left === '-5000px') { window.__xfImageCopies++; } })))
+          .observe(document, {childList: true, subtree: true});""")
     page.goto(f"{servers['office']}?page=dashboard")
     assert shown_cards(page) == expected_cards(demo_db)
     expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=90_000)
@@ -70,6 +75,8 @@ def test_office_dashboard_values_filters_and_suppression(servers, office_page, d
     assert len(overlap) >= 3 and max(overlap) <= 0, overlap
     # the renderer's second drawing is skipped (widgets/chart_script.py); charts follow the window's width
     assert page.evaluate("window.__xfQuietPlotly") == "patched"
+    # … and no PNG copy of a chart is drawn (the renderer keeps one for a saved notebook; a page has none)
+    assert page.evaluate("[window.__xfQuietImages, window.__xfImageCopies]") == ["patched", 0]
     wide = page.evaluate("document.querySelector('.js-plotly-plot')._fullLayout.width")
     page.set_viewport_size({"width": 1000, "height": 900})
     page.wait_for_function("w => document.querySelector('.js-plotly-plot')._fullLayout.width < w - 300", arg=wide,
@@ -89,6 +96,7 @@ def test_office_dashboard_values_filters_and_suppression(servers, office_page, d
     assert "<5" in small.values()
     wait_for_cards(page, small)
     screenshot(page, "dashboard-office-small-unit")
+    assert page.evaluate("window.__xfImageCopies") == 0
     assert page.request_log.external() == []
 
 
