@@ -84,10 +84,14 @@ def prepare_office() -> None:
     # plotly's first figure-to-JSON imports what its renderers may need (IPython, nbformat, kaleido,
     # jsonschema…): 1.3 s that the dashboard's first chart would otherwise wait for
     pio.renderers["plotly_mimetype"].to_mimebundle(go.Figure().to_dict())
-    # the whole mine's dashboard, the page most often opened, is worked out now and used if the request
-    # asks for it (widgets.dashboard.prepared); a failure here leaves the page to be made on request
-    # (noted in the server's log, not on the page)
+    # the whole mine's dashboard, the page most often opened, is worked out now (data, figures and the
+    # page's HTML) and used if the request asks for it (widgets.dashboard.prepared); a failure here leaves
+    # the page to be made on request (noted in the server's log, not on the page)
     try:
+        from xinfang import accounts
+
+        with db.session() as s:  # the sign-in check every page starts with: its query compiled now
+            accounts.session_account(s, "-", touch=False)
         widgets.dashboard.prepare()
     except Exception as exc:  # noqa: BLE001
         import sys
