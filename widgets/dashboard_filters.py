@@ -27,7 +27,8 @@ class DashboardFilters(w.HBox):
         self.options = options
         self.on_change = on_change
         layout = w.Layout(width="200px" if compact else "230px")
-        self.period = w.Dropdown(options=options["periods"], description="期间", layout=layout)
+        # a period's name (2026年第四季度) needs the room of the wide layout on the projector too
+        self.period = w.Dropdown(options=options["periods"], description="期间", layout=w.Layout(width="250px"))
         self.branch = w.Dropdown(options=[branch] if branch else [ALL, *options["branches"]], description="党支部",
                                  layout=layout, disabled=bool(branch))
         units = options["units"][branch] if branch else options["all_units"]
