@@ -24,6 +24,7 @@ import pytest
 from xinfang.errors import message
 
 from .conftest import REPO
+from .processes import stop
 
 pytestmark = pytest.mark.slow
 WHEEL_CACHE = REPO / "build" / "bundle-wheels"
@@ -127,11 +128,7 @@ def test_bundle_installs_with_no_network_and_starts(bundle_dir):
                 assert "信访工作簿 · 表单服务" in page.read().decode("utf-8")
             assert "正在安装" not in text  # the second run installs nothing
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc, timeout=30)
 
 
 def _small_copy(bundle_dir: Path, dest: Path, change) -> Path:

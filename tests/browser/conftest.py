@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ..conftest import REPO
+from ..processes import stop
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts"
@@ -54,11 +55,7 @@ def xinfang_serve(db_url: str, vault_key_file, run_dir: Path, *args: str, wait: 
             pytest.fail(f"xinfang serve {' '.join(args)} did not start:\n{text}", pytrace=False)
         yield ports, text
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, timeout=20)
         out.close()
 
 
