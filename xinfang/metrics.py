@@ -286,12 +286,14 @@ def _rows_by_sub_period(frame, subs: list[Period], defs: dict) -> list[dict] | N
     computes row by row."""
     import numpy as np
 
-    terms = [("count", name, conds) for name, conds in defs["case_counts"].items()]
-    terms += [(part, name, spec[part]) for name, spec in defs["rates"].items() for part in ("numerator", "denominator")]
-    direct = {id(conds): [c for c in conds if isinstance(c, str) and c in PERIOD_CONDITIONS] for *_, conds in terms}
-    for *_, conds in terms:
+    parts = [("count", name, conds) for name, conds in defs["case_counts"].items()]
+    parts += [(part, name, spec[part]) for name, spec in defs["rates"].items() for part in ("numerator", "denominator")]
+    # (part, name, conditions, the period conditions among them)
+    terms = [(part, name, conds, [c for c in conds if isinstance(c, str) and c in PERIOD_CONDITIONS])
+             for part, name, conds in parts]
+    for _, _, conds, direct in terms:
         nested = [c for c in conds if not isinstance(c, str) and _period_conditions(c)]
-        if not direct[id(conds)] or nested:
+        if not direct or nested:
             return None
     window = Period(subs[0].start, subs[-1].end, "")
     starts = np.array([np.datetime64(s.start, "ns") for s in subs])
@@ -309,9 +311,9 @@ def _rows_by_sub_period(frame, subs: list[Period], defs: dict) -> list[dict] | N
         return keys[col]
 
     counts: dict[tuple[str, str], np.ndarray] = {}
-    for part, name, conds in terms:
+    for part, name, conds, direct in terms:
         k = None
-        for cond in direct[id(conds)]:
+        for cond in direct:
             kc = key(PERIOD_CONDITIONS[cond])
             k = kc if k is None else np.where(k == kc, k, -1)
         hit = _mask(frame, window, conds).to_numpy(dtype=bool) & (k >= 0)
