@@ -162,7 +162,7 @@ def main() -> None:
     args = ap.parse_args()
     tmp = args.keep or Path(tempfile.mkdtemp(prefix="xf-dash-"))
     tmp.mkdir(parents=True, exist_ok=True)
-    rows = []
+    rows, runs = [], []
     for n in args.cases:
         url = build(n, tmp)
         proc, base = serve(url, tmp, args.office_pool)
@@ -174,6 +174,7 @@ def main() -> None:
         floor, dash = statistics.median(m["floor"]), statistics.median(m["dash"])
         rows.append((n, floor, dash, dash / floor, statistics.median(m["filter"]), max(m["filter"]),
                      max(m["kernel"]), m["charts"]))
+        runs.append((n, m))
     pool = "the office server's preheated pool" if args.office_pool is None else f"office pool {args.office_pool}"
     print(f"\nOffice dashboard in Chromium (median of {args.runs}; floor = bare Voila notebook, one plotly chart, "
           f"same server; {pool})")
@@ -181,6 +182,10 @@ def main() -> None:
           f"{'kernel MB':>11}{'charts':>8}")
     for n, floor, dash, ratio, fp50, fmax, kmb, charts in rows:
         print(f"{n:>9,}{floor:>9.2f}{dash:>13.2f}{ratio:>9.2f}{fp50:>14.2f}{fmax:>14.2f}{kmb:>11.0f}{charts:>8}")
+    print("\nEach run (s), to judge the noise: the floor moves as much as the dashboard between visits")
+    for n, m in runs:
+        for key, label in (("floor", "floor"), ("dash", "dashboard"), ("filter", "filter")):
+            print(f"{n:>9,} {label:<10}" + " ".join(f"{v:5.2f}" for v in m[key]))
 
 
 if __name__ == "__main__":
