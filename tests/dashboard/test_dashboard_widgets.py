@@ -148,7 +148,11 @@ def test_a_prepared_dashboard_is_handed_out_once_only_while_it_is_current(small_
     assert ready is not None and board.prepared("office", None, "zh-Hans") is None  # handed out once
     view = board.DashboardView(view="office", ready=ready)
     assert view.data is ready.data and view.figures is ready.figures and view.sources is ready.sources
-    assert view.data["cards"] == board.DashboardView(view="office").data["cards"]
+    fresh = board.DashboardView(view="office")
+    assert view.data["cards"] == fresh.data["cards"]
+    # the page's HTML and chart outputs made before the request are the ones shown, equal to those made on request
+    assert view.lists.value is ready.markup["lists"] and view.lists.value == fresh.lists.value
+    assert view.outputs["heat"].outputs == fresh.outputs["heat"].outputs
     assert default(view.options) == DashboardFilters(view.options).value  # the selectors' own default
     view.filters.unit.value = "一队"  # a filter change is worked out as usual
     assert view.data is not ready.data and "一队" in view.data["title"]
