@@ -148,3 +148,46 @@ def test_server_logs_hold_no_client_address(servers, page):
     # … without the client's address: the only address left is the server's own banner URL.
     log = log.replace(servers["forms"].rstrip("/"), "<server>")
     assert re.findall(r"\b\d{1,3}(?:\.\d{1,3}){3}\b", log) == []
+
+
+def test_page_extensions_are_fetched_once(servers, office_context):
+    """plotly.js and the widget controls (Voila's page extensions) come with a year's immutable cache
+    when their file name holds their content's hash, so opening the next page takes them from the
+    browser's cache, not the network; other extension files keep Voila's no-cache."""
+    from urllib.parse import urlparse
+
+    from .conftest import new_page
+
+    context = office_context("主任")
+    page = new_page(context)
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    seen: list[tuple[str, str, bool]] = []  # (path, Cache-Control, served from the browser's cache)
+    from_cache: set[str] = set()  # request ids the memory cache answered (Chromium reports them apart)
+
+    def received(event):
+        response = event["response"]
+        path = urlparse(response["url"]).path
+        if "/voila/labextensions/" in path:
+            control = next((v for k, v in response["headers"].items() if k.lower() == "cache-control"), "")
+            cached = bool(response.get("fromDiskCache")) or event["requestId"] in from_cache
+            seen.append((path, control, cached))
+
+    cdp.on("Network.requestServedFromCache", lambda event: from_cache.add(event["requestId"]))
+    cdp.on("Network.responseReceived", received)
+    chunk = re.compile(r"\.[0-9a-f]{16,}\.js$")
+    page.goto(f"{servers['office']}?page=dashboard")
+    expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=90_000)
+    first = list(seen)
+    plotly = [p for p, _, _ in first if "/jupyterlab-plotly/" in p and chunk.search(p)]
+    assert len(plotly) >= 2, first  # its remote entry and plotly.js itself
+    for path, control, _ in first:
+        expected = "public, max-age=31536000, immutable" if chunk.search(path) else "no-cache"
+        assert control == expected, (path, control)
+
+    seen.clear()
+    page.goto(f"{servers['office']}?page=cases")  # another page of the office, same browser
+    expect(page.locator("[data-testid=page-title]")).to_be_visible(timeout=90_000)
+    again = {path: cached for path, _, cached in seen if chunk.search(path)}
+    assert again, seen  # the extensions were asked for again…
+    assert all(again.values()), [p for p, c in again.items() if not c]  # … and none left the browser
