@@ -73,6 +73,10 @@ def serve(db_url: str, tmp: Path, office_pool: int | None = None) -> tuple[subpr
                XINFANG_RUN_DIR=str(tmp / "run"), XINFANG_VAULT_KEY_FILE=str(tmp / "vault.key"))
     if office_pool is not None:
         env["XINFANG_OFFICE_POOL_SIZE"] = str(office_pool)
+    # Browser and server share this machine's 2 cores: a pooled kernel refilled 4 s after the floor's visit
+    # (the server's default) would start during the dashboard's. The refill waits until the visits are over;
+    # at an office the browsers are on other machines.
+    env["XINFANG_OFFICE_POOL_REFILL_DELAY_SECONDS"] = "15"
     log = open(tmp / f"office-{port}.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen([sys.executable, "-m", "voila", str(site), "--port", str(port), "--no-browser",
                              "--Voila.config_file_paths", str(SERVERS["office"][1])],
