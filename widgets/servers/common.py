@@ -58,7 +58,7 @@ class RedactAddresses(logging.Filter):
 _CONTENT_HASHED = re.compile(r"\.[0-9a-f]{16,}\.js$")
 
 
-def immutable_extension_files(base_url: str = "/") -> list[str]:
+def immutable_extension_files() -> list[str]:
     """The URL paths of the page extensions' content-hashed files (plotly.js, the widget controls…),
     for jupyter_server's ``static_immutable_cache`` setting: the browser keeps each for a year.
 
@@ -66,8 +66,9 @@ def immutable_extension_files(base_url: str = "/") -> list[str]:
     fetched them all again — 7 MB, plotly.js 4.8 MB of it (~0.1 s on this machine, most of a second
     on the office network, on a phone more). A file whose name holds its content's hash never changes
     under that name (an upgrade brings new names), so these may be kept; any other file there keeps
-    Voila's ``no-cache``. The setting takes path prefixes, so each file is listed by its whole path;
-    a server under another ``--Voila.base_url`` matches none of them and caches as before."""
+    Voila's ``no-cache``. The setting takes path prefixes, so each file is listed by its whole path
+    under the servers' base URL ``/``; a server under another ``--Voila.base_url`` matches none of them
+    and caches as before."""
     from pathlib import Path
 
     from voila.utils import get_voila_labextensions_path
@@ -76,7 +77,7 @@ def immutable_extension_files(base_url: str = "/") -> list[str]:
     for root in map(Path, get_voila_labextensions_path()):
         if root.is_dir():
             found.update(f.relative_to(root).as_posix() for f in root.rglob("*.js") if _CONTENT_HASHED.search(f.name))
-    return [f"{base_url}voila/labextensions/{path}" for path in sorted(found)]
+    return [f"/voila/labextensions/{path}" for path in sorted(found)]
 
 
 def configure(c, which: str) -> None:

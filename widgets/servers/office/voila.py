@@ -25,9 +25,7 @@ _pool = int(settings()["office_pool_size"])
 c.VoilaConfiguration.preheat_kernel = _pool > 0  # noqa: F821
 c.VoilaConfiguration.default_pool_size = _pool  # noqa: F821
 # A used pooled kernel is replaced after a short pause: starting one (imports included) takes a core
-# for seconds, which the page just opened needs for its first second. The pause is short and the pool
-# holds 3 because every page a user opens takes a kernel: with 2 kernels refilled after 15 s, the third
-# page opened within ~20 s (home → 看板 → 案件) waited 10–12 s for a kernel to start (seen in a user's run).
+# for seconds, which the page just opened needs for its first second (sizes: xinfang/config.py).
 c.VoilaKernelManager.fill_delay = float(settings()["office_pool_refill_delay_seconds"])  # noqa: F821
 if _pool > 0:
     install_request_channel()
