@@ -133,6 +133,27 @@ def test_newer_database__error(tmp_path):
         assert conn.execute("select version_num from alembic_version").fetchone()[0] == "0099_from_the_future"
 
 
+def test_older_database__error_until_upgraded(tmp_path):
+    """A database left at an older schema (the program was updated, `db upgrade` not yet run) is refused
+    by the commands and by `serve` before any server starts, with the command that mends it."""
+    from alembic import command
+
+    path = tmp_path / "old.db"
+    eng = db.make_engine(f"sqlite:///{path}")
+    command.upgrade(db._alembic_config(eng), "0002")
+    head = db.known_revisions(eng)[1]
+    eng.dispose()
+    env = {"XINFANG_DB_URL": f"sqlite:///{path}"}
+    for args in (["counts"], ["serve", "--only", "office", "--office-port", "18999", "--no-browser"]):
+        assert_one_clear_line(run(*args, env=env, timeout=60), "db.outdated", where=str(path), found="0002",
+                              known=head)
+    assert "xinfang db upgrade" in message("db.outdated", "zh", where="", found="", known="")
+    assert run("db", "upgrade", env=env).returncode == 0
+    r = run("counts", env=env)
+    assert r.returncode == 0, r.stderr
+    assert "诉求数\t0" in r.stdout
+
+
 def test_kpi_deadlines_retention_commands__ok(tmp_path):
     url = f"sqlite:///{_migrated(tmp_path)}"
     r = run("kpi", "--period", "2026", "--by", "branch", env={"XINFANG_DB_URL": url})

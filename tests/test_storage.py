@@ -107,6 +107,20 @@ def test_database_from_a_newer_version_is_refused(use_db):
     assert db.current_revision(use_db) == "9999_future"  # nothing written
 
 
+def test_database_at_an_older_schema_is_refused_until_upgraded(db_url):
+    from alembic import command
+
+    eng = db.make_engine(db_url)
+    command.upgrade(db._alembic_config(eng), "0003")
+    with pytest.raises(StorageError) as info:
+        db.check_schema(eng)
+    assert info.value.code == "db.outdated"
+    assert info.value.params["found"] == "0003" and info.value.params["known"] == db.known_revisions(eng)[1]
+    db.upgrade(eng)
+    db.check_schema(eng)  # does not raise
+    eng.dispose()
+
+
 def test_empty_database_is_reported_not_migrated(db_url):
     eng = db.make_engine(db_url)
     with pytest.raises(StorageError) as info:

@@ -209,7 +209,9 @@ def current_revision(eng: Engine) -> str | None:
 
 
 def check_schema(eng: Engine | None = None) -> None:
-    """Refuse a database that has no schema yet, or one migrated by a newer version."""
+    """Refuse a database that has no schema yet, one migrated by a newer version, or one not yet
+    upgraded to this version's schema (its pages and commands would fail later, at sign-in or on the
+    first write, with a database error instead of this message)."""
     eng = eng or engine()
     where = describe(eng.url)
     rev = current_revision(eng)
@@ -218,6 +220,8 @@ def check_schema(eng: Engine | None = None) -> None:
         raise StorageError("db.not_migrated", where=where)
     if rev not in known:
         raise StorageError("db.too_new", where=where, found=rev, known=head)
+    if rev != head:
+        raise StorageError("db.outdated", where=where, found=rev, known=head)
 
 
 def upgrade(eng: Engine | None = None) -> str:
