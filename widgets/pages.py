@@ -14,7 +14,7 @@ from IPython.display import display
 from widgets.count_cards import CountCards
 from xinfang import metrics
 from xinfang.errors import XinfangError
-from xinfang.script import script_of, verbatim
+from xinfang.script import TRADITIONAL, script_of, verbatim
 from xinfang.storage import db
 
 
@@ -250,13 +250,18 @@ def _base_url() -> str:
     return os.environ.get("VOILA_BASE_URL", "/")
 
 
-def _user_bar(account) -> w.HTML:
+def _server_link(path: str, script: str) -> str:
+    """Escaped address of the server's own ``login`` / ``logout`` page in the reader's characters."""
+    return html.escape(f"{_base_url()}{path}" + (f"?lang={script}" if script == TRADITIONAL else ""))
+
+
+def _user_bar(account, script: str) -> w.HTML:
     where = f" · {account.branch}" if account.branch else ""
     return w.HTML(
         f'<div style="text-align:right;color:#57606a;font-size:14px">'
         f'<span data-testid="signed-in" data-role="{html.escape(account.role)}">{verbatim(account.display_name)}'
         f"（{html.escape(account.role)}{html.escape(where)}）</span>　"
-        f'<a data-testid="sign-out" href="{html.escape(_base_url())}logout">退出登录</a></div>')
+        f'<a data-testid="sign-out" href="{_server_link("logout", script)}">退出登录</a></div>')
 
 
 def _office_page(query: dict[str, str]) -> str:
@@ -292,11 +297,11 @@ def office_home() -> None:
     try:
         account = signed_in.account()
     except XinfangError as exc:
-        _show(w.VBox([_error(exc), w.HTML(f'<a data-testid="sign-in" href="{html.escape(_base_url())}login">登录</a>')]),
+        _show(w.VBox([_error(exc), w.HTML(f'<a data-testid="sign-in" href="{_server_link("login", script)}">登录</a>')]),
               query)
         return
     page = _office_page(query)
-    bar = _user_bar(account)
+    bar = _user_bar(account, script)
     try:
         roles.require(account.role, page)
         branch = roles.branch_scope(account.role, account.branch, account.username)

@@ -171,6 +171,60 @@ def test_preheated_kernel_learns_its_request_only_over_the_keyed_channel(servers
     assert _ws_status(servers, kid, _cookie_header(owner)) == 101
 
 
+def test_sign_in_page_in_the_characters_of_the_page_asked_for(servers):
+    """A visitor sent to sign in from a 繁體 page gets the sign-in page in 繁體, with the 简 / 繁 switch;
+    a Simplified visit is unchanged. What the page carries on (next, lang) keeps the choice."""
+    office = servers["office"]
+    status, location, _ = _fetch(f"{office}?page=cases&lang=zh-Hant")
+    assert status == 302 and location.startswith("/login?next=")
+    status, _, body = _fetch(f"{office.rstrip('/')}{location}")
+    assert status == 200
+    assert '<html lang="zh-Hant">' in body
+    for text in ("登錄 · 信訪工作簿辦公服務", "信訪工作簿 · 辦公服務", "用戶名", "密碼", "請用信訪辦爲您建立的賬號登錄。"):
+        assert text in body, text
+    assert "办公服务" not in body and "用户名" not in body
+    assert 'name="next" value="/?page=cases&amp;lang=zh-Hant"' in body
+    assert 'name="lang" value="zh-Hant"' in body
+    assert re.search(r'<b data-testid="script-current" lang="zh-Hant">繁</b>', body)
+    switch = re.search(r'<a data-testid="script-switch" lang="zh-Hans" href="([^"]+)">简</a>', body)
+    assert switch, body
+    assert switch[1] == "/login?next=%2F%3Fpage%3Dcases%26lang%3Dzh-Hans&amp;lang=zh-Hans"
+    status, _, body = _fetch(f"{office}login?next=%2F%3Fpage%3Dcases")
+    assert status == 200 and '<html lang="zh-Hans">' in body and "信访工作簿 · 办公服务" in body
+    assert 'name="next" value="/?page=cases"' in body
+    # its own lang (the switch, sign-out from a 繁體 page) wins, and the next page follows it
+    _, _, body = _fetch(f"{office}login?lang=zh-Hant")
+    assert "信訪工作簿 · 辦公服務" in body and 'name="next" value="/?lang=zh-Hant"' in body
+
+
+def test_sign_in_and_out_in_traditional(servers, browser, office_accounts):
+    from xinfang.script import TRADITIONAL, to_script
+
+    username, password = office_accounts["信访干部"]
+    context = browser.new_context(viewport={"width": 1000, "height": 720}, locale="zh-TW")
+    page = new_page(context)
+    page.goto(f"{servers['office']}?page=cases&lang=zh-Hant")
+    expect(page.locator("h1")).to_have_text("信訪工作簿 · 辦公服務")
+    expect(page.locator("label[for=username]")).to_have_text("用戶名")
+    page.fill("#username", username)
+    page.fill("#password", password + "x")
+    page.click("[data-testid=login-submit]")
+    expect(page.locator("[data-testid=login-error]")).to_have_text(
+        to_script(message("auth.bad_credentials"), TRADITIONAL))
+    expect(page.locator("h1")).to_have_text("信訪工作簿 · 辦公服務")
+    screenshot(page, "office-login-traditional")
+    page.fill("#password", password)
+    page.click("[data-testid=login-submit]")
+    expect(page.locator("[data-testid=case-total]")).to_be_visible(timeout=90_000)
+    assert page.url.endswith("?page=cases&lang=zh-Hant")
+    expect(page.get_by_text("案件辦理", exact=True)).to_be_visible()
+    page.click("[data-testid=sign-out]")
+    expect(page.locator("[data-testid=login-info]")).to_have_text("您已退出登錄。")
+    page.click("[data-testid=script-switch]")
+    expect(page.locator("h1")).to_have_text("信访工作簿 · 办公服务")
+    context.close()
+
+
 def test_sign_in_page_wrong_password_sign_out(servers, browser, office_accounts):
     username, password = office_accounts["信访干部"]
     context = browser.new_context(viewport={"width": 1000, "height": 720}, locale="zh-CN")

@@ -33,6 +33,7 @@ import asyncio
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from jupyter_server.auth.authorizer import Authorizer
 from jupyter_server.auth.decorator import allow_unauthenticated
@@ -44,6 +45,7 @@ from traitlets import default
 
 from xinfang import accounts
 from xinfang.errors import XinfangError
+from xinfang.script import NAMES, SCRIPTS, markup_to_script, script_of
 from xinfang.storage import db
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "jupyter" / "voila" / "templates" / "xinfang"
@@ -161,9 +163,33 @@ class _SignInPage:
         # "Origin: null" and Jupyter Server refuses it as cross-origin. The sign-in page lets its own
         # origin be named, to itself only.
         self.set_header("Referrer-Policy", "same-origin")
-        self.write(_template("login.html.j2").render(
-            base_url=self.base_url, next=self.get_argument("next", default=self.base_url), error=error,
-            info=info, username=username, xsrf_form_html=self.xsrf_form_html()))
+        target = self.get_argument("next", default=self.base_url)
+        script = page_script(self.get_argument("lang", default=None), target)
+        switch = [(code, NAMES[code], None if code == script else
+                   f"{self.base_url}login?{urlencode({'next': _with_lang(target, code), 'lang': code})}")
+                  for code in SCRIPTS]
+        if script != page_script(None, target):  # /login?lang=zh-Hant: signed in, the next page too
+            target = _with_lang(target, script)
+        page = _template("login.html.j2").render(
+            base_url=self.base_url, next=target, error=error, info=info, username=username, lang=script,
+            switch=switch, xsrf_form_html=self.xsrf_form_html())
+        self.write(markup_to_script(page, script))
+
+
+def page_script(lang: str | None, target: str) -> str:
+    """The characters of the sign-in page: its own ``lang`` (the 简 / 繁 switch, sign-out from a 繁體
+    page), else those of the page the visitor is going to (``next``), so that a 繁體 page sends its
+    reader to a 繁體 sign-in and back."""
+    if lang is None:
+        lang = (parse_qs(urlsplit(target).query).get("lang") or [None])[0]
+    return script_of(lang)
+
+
+def _with_lang(target: str, code: str) -> str:
+    """``target`` (a path with a query) asking for ``code``'s characters."""
+    parts = urlsplit(target)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"]
+    return urlunsplit(parts._replace(query=urlencode([*query, ("lang", code)])))
 
 
 class OfficeLoginHandler(_SignInPage, LoginFormHandler):
