@@ -1,7 +1,7 @@
 """Questionnaire statistics (员工思想动态问卷): frequencies, satisfaction indices, cross-tabs.
 
 Responses carry no identity: one row per submission with the unit, the day, the Likert items
-(1–5), the multi-select ``concerns`` and the free-text ``remark``. Every result goes through
+(1–5) and the multi-select ``concerns`` (the free-text ``remark`` is not read). Every result goes through
 :func:`xinfang.privacy.suppress`; a selection with fewer than ``min_group_size`` respondents raises
 ``survey.too_few`` (人数不足) instead of giving results (DESIGN.md §5, §9).
 
@@ -67,8 +67,9 @@ def _as_likert(value):
 def responses(session, *, start: dt.date | None = None, end: dt.date | None = None,
               form_key: str = FORM_KEY):
     """One row per questionnaire submission (pandas): submitted_on, unit, branch, quarter, the Likert
-    items, concerns (list) and remark. Only the questionnaire's answers are read; nothing links a row
-    to a person."""
+    items and concerns (list). Only the answers the statistics count are read: nothing links a row to a
+    person, and the free-text remark stays in the database (this frame is kept in the dashboard's disk
+    cache and in every dashboard kernel)."""
     import pandas as pd
     from sqlalchemy import select
 
@@ -96,9 +97,8 @@ def responses(session, *, start: dt.date | None = None, end: dt.date | None = No
             row[item] = _as_likert(answers.get(item))
         for item in MULTI_ITEMS:
             row[item] = _as_list(answers.get(item))
-        row["remark"] = str(answers.get("remark") or "")
         rows.append(row)
-    columns = ["submitted_on", "unit", "branch", "quarter", *LIKERT_ITEMS, *MULTI_ITEMS, "remark"]
+    columns = ["submitted_on", "unit", "branch", "quarter", *LIKERT_ITEMS, *MULTI_ITEMS]
     frame = pd.DataFrame(rows, columns=columns)
     for item in LIKERT_ITEMS:
         frame[item] = pd.to_numeric(frame[item], errors="coerce").astype("Float64")

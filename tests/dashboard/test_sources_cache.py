@@ -72,6 +72,23 @@ def test_unchanged_data_is_read_from_the_cache_and_any_write_is_seen(small_mine,
     assert len(reads) == 4
 
 
+def test_nothing_anyone_wrote_is_kept_on_disk(small_mine, reads):
+    """The cache file holds counts' raw material only: no case text and no questionnaire remark (the
+    dashboard uses neither; remarks are read for the few cases a page shows)."""
+    from xinfang.storage import db
+    from xinfang.storage.models import Case, Submission
+
+    dashboard.load(today=TODAY)
+    sources = dashboard.load(today=TODAY)
+    blob = next(cache.folder().glob("dashboard-sources-*.pickle")).read_bytes()
+    with db.session() as s:
+        texts = [t for (t,) in s.query(Case.text)] + [a["remark"] for (a,) in s.query(Submission.answers)]
+    assert len(texts) == 11 + 14 and all(texts)
+    for text in {*texts}:
+        assert text.encode("utf-8") not in blob, text
+    assert "remark" not in sources.survey.columns and "text" not in sources.analysed.columns
+
+
 def test_a_tampered_or_foreign_entry_is_never_unpickled(small_mine, reads):
     dashboard.load(today=TODAY)
     dashboard.load(today=TODAY)
