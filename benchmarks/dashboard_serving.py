@@ -106,12 +106,17 @@ def cards(page) -> str:
 def measure(base: str, runs: int, server_pid: int, pause: float = 20) -> dict:
     from playwright.sync_api import sync_playwright
 
-    out: dict = {"floor": [], "dash": [], "filter": [], "kernel": []}
+    out: dict = {"floor": [], "dash": [], "filter": [], "kernel": [], "outside": []}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         context = browser.new_context(viewport={"width": 1440, "height": 900})
         page = context.new_page()
-        page.goto(f"{base}login")
+        local = base.rstrip("/").rsplit(":", 1)[0]  # http://127.0.0.1
+        page.on("request", lambda r: None if r.url.startswith((local, "data:", "blob:", "about:"))
+                else out["outside"].append(r.url))
+        # signed in, straight to the floor: the served folder's file tree (Voila's tree page) is not
+        # visited, as its template links an icon font on a CDN (the office server serves no tree)
+        page.goto(f"{base}login?next=%2Fvoila%2Frender%2Ffloor.ipynb")
         page.fill("#username", "zhuren")
         page.fill("#password", PASSWORD)
         page.locator("[data-testid=login-form] button, [data-testid=login-form] [type=submit]").first.click()
@@ -190,6 +195,8 @@ def main() -> None:
     for n, m in runs:
         for key, label in (("floor", "floor"), ("dash", "dashboard"), ("filter", "filter")):
             print(f"{n:>9,} {label:<10}" + " ".join(f"{v:5.2f}" for v in m[key]))
+    outside = sorted({u for _, m in runs for u in m["outside"]})
+    print(f"\nRequests that left the machine: {len(outside)}" + "".join(f"\n  {u}" for u in outside))
 
 
 if __name__ == "__main__":
