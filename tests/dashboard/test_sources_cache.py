@@ -135,3 +135,23 @@ def test_clear_removes_every_entry(small_mine, reads):
     dashboard.load(today=TODAY)
     dashboard.load(today=TODAY)
     assert cache.clear() == 1 and not list(cache.folder().glob("*.pickle"))
+
+
+def test_the_case_frame_read_in_parts_equals_one_read(small_mine, monkeypatch):
+    """metrics.case_frame and analysis.analysed_frame read in parts of 2 rows (their conversions run
+    part by part: xinfang.storage.frames) equal the same frames read in one part."""
+    import pandas as pd
+
+    from xinfang import analysis, metrics
+    from xinfang.storage import db, frames
+
+    with db.session() as s:
+        analysis.refresh(s)
+    with db.session() as s:
+        whole = metrics.case_frame(s), analysis.analysed_frame(s)
+    monkeypatch.setattr(frames, "CHUNK_ROWS", 2)
+    with db.session() as s:
+        parts = metrics.case_frame(s), analysis.analysed_frame(s)
+    assert len(whole[0]) == 11 and len(whole[1]) == 11
+    for a, b in zip(whole, parts, strict=True):
+        pd.testing.assert_frame_equal(a, b)
