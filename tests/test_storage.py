@@ -121,6 +121,26 @@ def test_database_at_an_older_schema_is_refused_until_upgraded(db_url):
     eng.dispose()
 
 
+def test_a_query_on_a_database_without_the_tables_says_what_to_do(db_url):
+    """A library call (a notebook's, a script's) on a database that has no schema yet, or lost a table,
+    gets the catalogue message that says how to mend it — not "cannot connect" (SQLite) or a driver
+    traceback (PostgreSQL)."""
+    from xinfang import metrics
+
+    eng = db.make_engine(db_url)
+    with pytest.raises(StorageError) as info, db.session(eng) as s:
+        metrics.case_frame(s)
+    assert info.value.code == "db.not_migrated"
+    db.upgrade(eng)
+    with eng.begin() as conn:
+        conn.execute(sa.text("DROP TABLE lookup_throttle"))
+    with pytest.raises(StorageError) as info, db.session(eng) as s:
+        s.execute(sa.text("SELECT count(*) FROM lookup_throttle"))
+    assert info.value.code == "db.table_missing"
+    assert "xinfang restore" in info.value.zh
+    eng.dispose()
+
+
 def test_empty_database_is_reported_not_migrated(db_url):
     eng = db.make_engine(db_url)
     with pytest.raises(StorageError) as info:

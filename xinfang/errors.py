@@ -66,6 +66,11 @@ _CATALOGUE: dict[str, Entry] = {
         "数据库 {where} 的表结构版本是 {found}，本程序需要 {known}。请先运行：xinfang db upgrade",
         "The database {where} has schema {found}; this program needs {known}. Run: xinfang db upgrade",
     ),
+    "db.table_missing": Entry(
+        "数据库 {where} 的表结构是本程序的版本，但缺少要用的表（可能被手工删除）。请从备份恢复：xinfang restore 备份文件",
+        "The database {where} has this version's schema but lacks a table it needs (perhaps dropped by hand). "
+        "Restore it from a backup: xinfang restore <archive>",
+    ),
     "db.generation_missing": Entry(
         "数据库 {where} 缺少数据版本记录（data_generation 表中 id 为 1 的行，可能被手工删除），统计页面无法判断数据"
         "是否有变化。请联系维护人员补回该行并清空统计缓存。",

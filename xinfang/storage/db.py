@@ -102,9 +102,11 @@ def translate_errors(eng: Engine) -> Iterator[None]:
     where = describe(eng.url)
     try:
         yield
-    except OperationalError as exc:
-        raise _translate(exc, eng, where) from exc
     except DBAPIError as exc:
+        if _missing_table(exc):  # the schema is not this version's: say which way, and how to mend it
+            raise (_schema_error(eng, where) or StorageError("db.table_missing", where=where)) from exc
+        if isinstance(exc, OperationalError):
+            raise _translate(exc, eng, where) from exc
         if isinstance(exc.orig, sqlite3.DatabaseError) and "not a database" in str(exc.orig):
             raise StorageError("db.not_a_database", where=where) from exc
         raise
@@ -157,15 +159,8 @@ def data_generation(session: Session) -> int:
             raise
         eng = session.get_bind().engine
         where = describe(eng.url)
-        rev = current_revision(eng)
-        known, head = known_revisions(eng)
-        if rev is None:
-            raise StorageError("db.not_migrated", where=where) from exc
-        if rev not in known:
-            raise StorageError("db.too_new", where=where, found=rev, known=head) from exc
-        if rev == head:  # upgraded, then the table dropped by hand: an upgrade would not bring it back
-            raise StorageError("db.generation_missing", where=where) from exc
-        raise StorageError("db.outdated", where=where, found=rev, known=head) from exc
+        # at head, the table was dropped by hand: an upgrade would not bring it back
+        raise (_schema_error(eng, where) or StorageError("db.generation_missing", where=where)) from exc
     if n is None:
         raise StorageError("db.generation_missing", where=describe(session.get_bind().engine.url))
     return int(n)
@@ -208,20 +203,27 @@ def current_revision(eng: Engine) -> str | None:
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
+def _schema_error(eng: Engine, where: str) -> StorageError | None:
+    """Why this database's schema is not this version's (no schema, newer, older); None at head."""
+    rev = current_revision(eng)
+    known, head = known_revisions(eng)
+    if rev is None:
+        return StorageError("db.not_migrated", where=where)
+    if rev not in known:
+        return StorageError("db.too_new", where=where, found=rev, known=head)
+    if rev != head:
+        return StorageError("db.outdated", where=where, found=rev, known=head)
+    return None
+
+
 def check_schema(eng: Engine | None = None) -> None:
     """Refuse a database that has no schema yet, one migrated by a newer version, or one not yet
     upgraded to this version's schema (its pages and commands would fail later, at sign-in or on the
     first write, with a database error instead of this message)."""
     eng = eng or engine()
-    where = describe(eng.url)
-    rev = current_revision(eng)
-    known, head = known_revisions(eng)
-    if rev is None:
-        raise StorageError("db.not_migrated", where=where)
-    if rev not in known:
-        raise StorageError("db.too_new", where=where, found=rev, known=head)
-    if rev != head:
-        raise StorageError("db.outdated", where=where, found=rev, known=head)
+    error = _schema_error(eng, describe(eng.url))
+    if error is not None:
+        raise error
 
 
 def upgrade(eng: Engine | None = None) -> str:
