@@ -96,7 +96,7 @@ SETTINGS: tuple[Setting, ...] = (
     # opened within ~20 s (home → 看板 → 案件) waited 10–12 s for a kernel to start (seen in a user's run).
     Setting("office_pool_size", _int_in(0, 50), 3,
             "办公服务器预热的内核数：打开看板、案件等页面时不必等内核启动。每个预热内核已算好全矿看板，"
-            "十万件时约占 215 MB 内存；设为 0 不预热。"),
+            "十万件时约占 215 MB 内存（数据刚有变动、须从数据库读时约 265 MB）；设为 0 不预热。"),
     Setting("office_pool_refill_delay_seconds", _int_in(0, 3600), 4,
             "办公服务器的预热内核被用掉后，等多少秒再补充（先让刚打开的页面用上 CPU）。"),
     Setting("kernel_cull_idle_seconds", _int_in(60, 86_400), 900,
