@@ -26,14 +26,17 @@ class DashboardFilters(w.HBox):
     def __init__(self, options: dict, on_change=None, compact: bool = False, branch: str | None = None, **kwargs):
         self.options = options
         self.on_change = on_change
-        layout = w.Layout(width="200px" if compact else "230px")
+        # room for the longest name in the page's type (a branch's 7 characters, a topic's 9 and its code;
+        # the projector's type is larger): a browser test selects each longest choice and measures it
+        layout = w.Layout(width="260px" if compact else "230px")
         # a period's name (2026年第四季度) needs the room of the wide layout on the projector too
         self.period = w.Dropdown(options=options["periods"], description="期间", layout=w.Layout(width="250px"))
         self.branch = w.Dropdown(options=[branch] if branch else [ALL, *options["branches"]], description="党支部",
                                  layout=layout, disabled=bool(branch))
         units = options["units"][branch] if branch else options["all_units"]
         self.unit = w.Dropdown(options=[ALL, *units], description="单位", layout=layout)
-        self.topic = w.Dropdown(options=[(ALL, ALL), *options["topics"]], description="话题", layout=layout)
+        self.topic = w.Dropdown(options=[(ALL, ALL), *options["topics"]], description="话题",
+                                layout=w.Layout(width="340px" if compact else "280px"))
         self.channel = w.Dropdown(options=[ALL, *options["channels"]], description="渠道", layout=layout)
         for name in ("period", "branch", "unit", "topic", "channel"):
             getattr(self, name).add_class(f"xf-filter-{name}")  # stable hooks for browser tests

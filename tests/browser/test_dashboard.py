@@ -97,6 +97,7 @@ def test_office_dashboard_values_filters_and_suppression(servers, office_page, d
     wait_for_cards(page, small)
     screenshot(page, "dashboard-office-small-unit")
     assert page.evaluate("window.__xfImageCopies") == 0
+    assert_longest_choices_fit(page)
     assert page.request_log.external() == []
 
 
@@ -120,7 +121,31 @@ def test_meeting_view_shows_no_case_text(servers, office_page, demo_db):
     assert not re.search(r"XF20\d\d-\d{7}", body), "no case numbers in a meeting view"
     leaked = [t for t in texts if len(t) >= 8 and t[:12] in body]
     assert leaked == []
+    assert_longest_choices_fit(page)
     assert page.request_log.external() == []
+
+
+# The text a <select> shows, measured in its own font, plus room for its padding and arrow.
+CLIPPED_SELECTS = """() => {
+  const ctx = document.createElement('canvas').getContext('2d');
+  return Array.from(document.querySelectorAll('.widget-dropdown select')).map(sel => {
+    ctx.font = getComputedStyle(sel).font;
+    const text = sel.options[sel.selectedIndex].text;
+    return [text, Math.ceil(ctx.measureText(text).width + 28), sel.clientWidth];
+  }).filter(([, need, has]) => need > has);
+}"""
+
+
+def assert_longest_choices_fit(page):
+    """Every filter shows its longest choice (a unit's, a topic's, a branch's full name) unclipped."""
+    for name in ("period", "branch", "unit", "topic", "channel"):
+        select = page.locator(f".xf-filter-{name} select")
+        choices = select.locator("option").all_inner_texts()
+        if select.is_enabled():
+            select.select_option(label=max(choices, key=len))
+            page.wait_for_timeout(300)
+    clipped = page.evaluate(CLIPPED_SELECTS)
+    assert clipped == [], f"filters too narrow for their text (text, px needed, px shown): {clipped}"
 
 
 def test_dashboards_need_sign_in(servers, page):
