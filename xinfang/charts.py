@@ -270,6 +270,11 @@ def kpi_trend(table, *, large: bool = False, title: str = "主要指标按月走
                                  customdata=text, hovertemplate="%{x} · " + esc(col) + "：%{customdata}<extra></extra>"))
     # a month can close more cases than it accepted (化解率 over 100%): the axis shows the highest point
     fig.update_yaxes(title=esc("百分比"), range=[0, highest + 5], ticksuffix="%")
+    if not numbers.notna().to_numpy().any():  # no line at all: say why rather than show empty axes
+        why = (f"每月的件数都少于 {_k()} 件：为保护当事人，不显示比率" if hidden.to_numpy().any()
+               else "这段时间没有可计算比率的事项")
+        fig.add_annotation(text=esc(why), xref="paper", yref="paper", x=0.5, y=0.55, showarrow=False,
+                           font={"size": 22 if large else 15, "color": "#57606a"})
     return _reserve_margins(fig)
 
 

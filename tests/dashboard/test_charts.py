@@ -48,6 +48,17 @@ def test_kpi_trend_percentages_with_gaps():
     assert list(charts.kpi_trend(over).layout.yaxis.range) == [0, 165]
 
 
+def test_kpi_trend_with_nothing_to_draw_says_why():
+    months = ["2026年10月", "2026年11月"]
+    hidden = charts.kpi_trend(pd.DataFrame({"化解率": ["<5", "<5"], "满意率": ["<5", None]}, index=months, dtype=object))
+    assert [a.text for a in hidden.layout.annotations] == ["每月的件数都少于 5 件：为保护当事人，不显示比率"]
+    empty = charts.kpi_trend(pd.DataFrame({"化解率": [None, None]}, index=months, dtype=object))
+    assert [a.text for a in empty.layout.annotations] == ["这段时间没有可计算比率的事项"]
+    one_point = charts.kpi_trend(pd.DataFrame({"化解率": ["<5", 0.5]}, index=months, dtype=object))
+    assert not one_point.layout.annotations
+    assert charts.in_script(hidden, "zh-Hant").layout.annotations[0].text == "每月的件數都少於 5 件：爲保護當事人，不顯示比率"
+
+
 def test_template_has_cjk_fonts_and_large_mode():
     normal, large = charts.template(), charts.template(large=True)
     assert "Noto Sans CJK SC" in normal.layout.font.family and "Microsoft YaHei" in normal.layout.font.family
