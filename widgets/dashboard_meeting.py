@@ -13,7 +13,8 @@ from widgets.count_cards import CountCards
 
 LARGE_CSS = ("<style>.xf-meeting .xf-card .xf-value{font-size:56px;line-height:1.2}"
              ".xf-meeting .xf-card .xf-label{font-size:24px;line-height:1.3}.xf-meeting .xf-card{flex:1 1 300px}"
-             ".xf-meeting .widget-dropdown select{font-size:18px;height:36px}.xf-meeting .widget-label{font-size:18px}"
+             ".xf-meeting .widget-dropdown{height:40px}.xf-meeting .widget-dropdown select{font-size:18px;height:36px}"
+             ".xf-meeting .widget-label{font-size:18px}"
              ".xf-meeting .xf-flags-title, .xf-meeting h3{font-size:28px}"
              ".xf-meeting h2{font-size:36px}.xf-meeting .widget-button{font-size:20px;height:44px}"
              ".xf-meeting .xf-note{font-size:22px}</style>")

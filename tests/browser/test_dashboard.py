@@ -125,14 +125,18 @@ def test_meeting_view_shows_no_case_text(servers, office_page, demo_db):
     assert page.request_log.external() == []
 
 
-# The text a <select> shows, measured in its own font, plus room for its padding and arrow.
+# The text a <select> shows, measured in its own font, plus room for its padding and arrow; and the
+# select's box inside its widget's row (the projector's taller selects were cut at the bottom).
 CLIPPED_SELECTS = """() => {
   const ctx = document.createElement('canvas').getContext('2d');
-  return Array.from(document.querySelectorAll('.widget-dropdown select')).map(sel => {
+  return Array.from(document.querySelectorAll('.widget-dropdown select')).flatMap(sel => {
     ctx.font = getComputedStyle(sel).font;
     const text = sel.options[sel.selectedIndex].text;
-    return [text, Math.ceil(ctx.measureText(text).width + 28), sel.clientWidth];
-  }).filter(([, need, has]) => need > has);
+    const need = Math.ceil(ctx.measureText(text).width + 28);
+    const box = sel.getBoundingClientRect(), row = sel.parentElement.getBoundingClientRect();
+    return [...(need > sel.clientWidth ? [[text, need, sel.clientWidth]] : []),
+            ...(box.bottom > row.bottom + 0.5 ? [[text, 'cut at the bottom', box.bottom - row.bottom]] : [])];
+  });
 }"""
 
 
