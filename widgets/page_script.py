@@ -11,13 +11,19 @@ children. Figures are converted where they are built (xinfang.charts.in_script).
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
 import ipywidgets as w
 
-from xinfang.script import KEEP, NAMES, SIMPLIFIED, TRADITIONAL, markup_to_script, script_of, to_script
+from xinfang.script import (
+    KEEP,
+    TRADITIONAL,
+    markup_to_script,
+    script_of,
+    switch_markup,
+    to_script,
+)
 
 # Traits a person reads, by kind: markup, plain text, or a tuple of plain texts.
 _PLAIN = ("tooltip", "placeholder")
@@ -83,14 +89,8 @@ def apply(root: w.Widget, script: str) -> w.Widget:
 
 def switch(query: Mapping[str, str], script: str) -> w.HTML:
     """简 / 繁: the current script in bold, the other a link to the same page (other parameters kept)."""
-    parts = []
-    for code in (SIMPLIFIED, TRADITIONAL):
-        if code == script:
-            parts.append(f'<b data-testid="script-current" lang="{code}">{NAMES[code]}</b>')
-        else:
-            href = "?" + urlencode({**query, "lang": code})
-            parts.append(f'<a data-testid="script-switch" lang="{code}" href="{html.escape(href)}">{NAMES[code]}</a>')
-    return w.HTML(f'<div {KEEP} style="text-align:right;font-size:15px">{" / ".join(parts)}</div>')
+    markup = switch_markup(script, lambda code: "?" + urlencode({**query, "lang": code}))
+    return w.HTML(f'<div {KEEP} style="text-align:right;font-size:15px">{markup}</div>')
 
 
 def page(body: w.Widget, query: Mapping[str, str]) -> w.VBox:

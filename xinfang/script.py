@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from functools import cache
 from html.parser import HTMLParser
 
@@ -57,6 +58,19 @@ def to_script(text: str, script: str) -> str:
     converted = _converter().convert(text)
     # OpenCC maps Chinese characters only; refuse any result that would change markup characters.
     return converted if _MARKUP.findall(converted) == _MARKUP.findall(text) else text
+
+
+def switch_markup(script: str, href: Callable[[str], str]) -> str:
+    """The 简 / 繁 switch (escaped HTML): ``script`` in bold, the other a link to ``href(code)``. Each name
+    is written in its own characters, so the switch sits inside ``translate="no"``."""
+    parts = []
+    for code in SCRIPTS:
+        if code == script:
+            parts.append(f'<b data-testid="script-current" lang="{code}">{NAMES[code]}</b>')
+        else:
+            parts.append(f'<a data-testid="script-switch" lang="{code}" href="{html.escape(href(code))}">'
+                         f"{NAMES[code]}</a>")
+    return " / ".join(parts)
 
 
 def verbatim(text: object) -> str:
@@ -130,4 +144,4 @@ def markup_to_script(markup: str, script: str) -> str:
 
 
 __all__ = ["KEEP", "NAMES", "OPENCC_CONFIG", "SCRIPTS", "SIMPLIFIED", "TRADITIONAL", "markup_to_script",
-           "script_of", "to_script", "verbatim"]
+           "script_of", "switch_markup", "to_script", "verbatim"]

@@ -45,7 +45,7 @@ from traitlets import default
 
 from xinfang import accounts
 from xinfang.errors import XinfangError
-from xinfang.script import NAMES, SCRIPTS, markup_to_script, script_of
+from xinfang.script import markup_to_script, script_of, switch_markup
 from xinfang.storage import db
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "jupyter" / "voila" / "templates" / "xinfang"
@@ -164,11 +164,10 @@ class _SignInPage:
         # origin be named, to itself only.
         self.set_header("Referrer-Policy", "same-origin")
         target = self.get_argument("next", default=self.base_url)
-        script = page_script(self.get_argument("lang", default=None), target)
-        switch = [(code, NAMES[code], None if code == script else
-                   f"{self.base_url}login?{urlencode({'next': _with_lang(target, code), 'lang': code})}")
-                  for code in SCRIPTS]
-        if script != page_script(None, target):  # /login?lang=zh-Hant: signed in, the next page too
+        script = _signin_script(self.get_argument("lang", default=None), target)
+        switch = switch_markup(script, lambda code: f"{self.base_url}login?"
+                               + urlencode({"next": _with_lang(target, code), "lang": code}))
+        if script != _signin_script(None, target):  # /login?lang=zh-Hant: signed in, the next page too
             target = _with_lang(target, script)
         page = _template("login.html.j2").render(
             base_url=self.base_url, next=target, error=error, info=info, username=username, lang=script,
@@ -176,7 +175,7 @@ class _SignInPage:
         self.write(markup_to_script(page, script))
 
 
-def page_script(lang: str | None, target: str) -> str:
+def _signin_script(lang: str | None, target: str) -> str:
     """The characters of the sign-in page: its own ``lang`` (the 简 / 繁 switch, sign-out from a 繁體
     page), else those of the page the visitor is going to (``next``), so that a 繁體 page sends its
     reader to a 繁體 sign-in and back."""
