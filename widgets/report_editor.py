@@ -43,7 +43,8 @@ class ReportEditor(w.VBox):
         self.submit_button = w.Button(description="提交", button_style="primary")
         self.status = w.HTML()
         self.message = w.HTML()
-        self.files_button = w.Button(description="生成下载文件（HTML / Word）")
+        # as wide as its text (a button is 148 px: this one was cut to 「生成下载文件（HT…」)
+        self.files_button = w.Button(description="生成下载文件（HTML / Word）", layout=w.Layout(width="auto"))
         self.downloads = w.HTML()
         self.texts = {key: w.Textarea(description="", layout=w.Layout(width="100%", height="140px"),
                                       continuous_update=False) for key, _, _ in report.SECTIONS}

@@ -28,7 +28,7 @@ class WarningList(w.VBox):
     def __init__(self, today: dt.date | None = None, **kwargs):
         self.today = today or dt.date.today()
         self.table = w.HTML()
-        self.button = w.Button(description="登记到不稳定因素台账", button_style="warning")
+        self.button = w.Button(description="登记到不稳定因素台账", button_style="warning", layout=w.Layout(width="auto"))
         self.button.add_class("xf-flags-to-ledger")
         self.message = w.HTML()
         self.button.on_click(self._to_ledger)

@@ -14,7 +14,7 @@ from xinfang import metrics
 from xinfang.cases import NewCase, register_case
 from xinfang.storage import db
 
-from .conftest import screenshot
+from .conftest import new_page, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -191,3 +191,31 @@ def test_page_extensions_are_fetched_once(servers, office_context):
     again = {path: cached for path, _, cached in seen if chunk.search(path)}
     assert again, seen  # the extensions were asked for again…
     assert all(again.values()), [p for p, c in again.items() if not c]  # … and none left the browser
+
+
+# Visible widget buttons whose text is wider than the button (ipywidgets makes every button 148 px wide
+# and cuts what does not fit with 「…」).
+_CUT_BUTTONS = """() => Array.from(document.querySelectorAll('button.jupyter-button'))
+    .filter(b => b.offsetParent !== null && b.scrollWidth > b.clientWidth + 1)
+    .map(b => `${b.innerText.trim()} (${b.scrollWidth} > ${b.clientWidth} px)`)"""
+
+
+def test_no_button_text_is_cut(servers, office_context, demo_db):
+    """Every button of the office pages shows its whole text, in both scripts: 「生成下载文件（HTML / Word）」
+    showed as 「生成下载文件（HT…」 and 「登记到不稳定因素台账」 lost its last character."""
+    with _session(demo_db) as s:  # a case just registered: its page offers every first step
+        open_case = register_case(s, NewCase(text="班车时间能否调整", received_on=dt.date.today(),
+                                             channel="下访收集", intake_mode="匿名", unit="更新队")).case_id
+    page = new_page(office_context("主任"))
+    visits = [("report", "button:has-text('HTML / Word')"), ("warnings", ".xf-flags-to-ledger"),
+              (f"case&id={open_case}", "button.xf-action"), ("dashboard", "button:has-text('查看事项')"),
+              ("meeting", "button:has-text('下一屏')"), ("risks", ".xf-risk-update"),
+              ("cases", ".widget-toggle-button")]
+    cut = {}
+    for lang in ("", "&lang=zh-Hant"):
+        for query, ready in visits if not lang else visits[:2]:
+            page.goto(f"{servers['office']}?page={query}{lang}")
+            expect(page.locator(ready).first).to_be_visible(timeout=60_000)
+            cut[query + lang] = page.evaluate(_CUT_BUTTONS)
+    assert all(not texts for texts in cut.values()), cut
+    assert page.request_log.external() == []
