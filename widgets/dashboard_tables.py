@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+from xinfang.dashboard import rate_lines
 from xinfang.script import verbatim
 
 CSS = ("<style>.xf-dtable{border-collapse:collapse;margin:6px 0}.xf-dtable td,.xf-dtable th{border-bottom:1px solid "
@@ -67,12 +68,7 @@ def message(text: str, testid: str = "message", error: bool = False) -> str:
 
 
 def definitions(kpis: dict) -> str:
-    """Each rate with its numerator and denominator (only when the rate itself is shown) and definition."""
-    rows = []
-    for name, k in kpis.items():
-        if "denominator" not in k:
-            continue
-        figures = f"{k['numerator']} ÷ {k['denominator']}，" if k["shown"] not in ("—",) and not k["shown"].startswith("<") else ""
-        rows.append(f'<li data-testid="kpi-definition">{html.escape(name)} {html.escape(k["shown"])}：'
-                    f'{html.escape(figures)}{html.escape(k["help"])}</li>')
+    """Each rate with its numerator and denominator (only when the rate itself is shown) and definition
+    (xinfang.dashboard.rate_lines)."""
+    rows = [f'<li data-testid="kpi-definition">{html.escape(line)}</li>' for line in rate_lines(kpis)]
     return f'<ul class="xf-note" style="font-size:13px;margin:0 0 8px">{"".join(rows)}</ul>'

@@ -276,6 +276,23 @@ def _cards(filters: Filters, sources: Sources, cases, session) -> tuple[dict, di
     return cards, detail
 
 
+def rate_lines(kpis: dict) -> list[str]:
+    """Each rate of ``dashboard_data(...)["kpis"]`` as a reader checks it, in plain text: the figure shown,
+    numerator ÷ denominator (only when the figure itself is shown, not suppressed) and the definition
+    (data/kpis.yaml). The dashboard lists them under its cards and the quarterly report under its
+    figures. A rate above 100% says why: its numerator and denominator count different cases (化解率:
+    cases closed in the period, some accepted before it, ÷ cases accepted in it)."""
+    lines = []
+    for name, k in kpis.items():
+        if "denominator" not in k:
+            continue
+        shown = k["shown"]
+        figures = "" if shown == "—" or shown.startswith("<") else f"{k['numerator']} ÷ {k['denominator']}，"
+        over = "（分子与分母统计的不是同一批事项，所以比率可以超过 100%）" if figures and k["value"] > 1 else ""
+        lines.append(f"{name} {shown}：{figures}{k['help']}{over}")
+    return lines
+
+
 def _tally(frame, by: str, columns: str):
     from xinfang import text
 
@@ -481,4 +498,4 @@ def cases_behind(filters: Filters, sources: Sources, *, view: str, unit: str | N
 
 
 __all__ = ["FIGURES", "Filters", "Sources", "cases_behind", "dashboard_data", "drill_choices", "figures", "latest_period", "load",
-           "options", "parse_period", "period_choices", "scope_units", "trend_window"]
+           "options", "parse_period", "period_choices", "rate_lines", "scope_units", "trend_window"]

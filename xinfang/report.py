@@ -108,11 +108,13 @@ def _previous(year: int, quarter: int) -> tuple[int, int]:
 
 
 def _overview(data: dict, units: list[str]) -> tuple[str, list[dict]]:
+    from xinfang import dashboard
+
     c = data["cards"]
     text = (f"{data['filters'].period.label}，本支部（{'、'.join(units)}）共开展下访座谈、牢骚会等活动 {c['下访次数']} 次，"
             f"参与 {c['参与人次']} 人次；登记职工诉求 {c['诉求数']} 件，化解率 {c['化解率']}，按期办结率 {c['按期办结率']}，"
             f"满意率 {c['满意率']}；政策宣讲 {c['政策宣讲场次']} 场、{c['政策宣讲人次']} 人次，培训 {c['培训场次']} 场、"
-            f"{c['培训人次']} 人次。")
+            f"{c['培训人次']} 人次。\n" + "\n".join(dashboard.rate_lines(data["kpis"])))
     import pandas as pd
 
     table = pd.DataFrame({"数值": list(c.values())}, index=pd.Index(list(c), name="指标"))
@@ -441,7 +443,7 @@ def to_html(report: dict, images: dict[str, bytes] | None = None) -> str:
     style = ("body{font-family:'Noto Serif CJK SC','SimSun','Songti SC',serif;max-width:860px;margin:24px auto;"
              "line-height:1.8;font-size:16px}h1{text-align:center;font-size:24px}h2{font-size:19px;margin-top:24px}"
              "table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #999;padding:3px 8px}"
-             "caption{text-align:left;color:#555}.hint{color:#888}.meta{text-align:center;color:#555}")
+             "caption{text-align:left;color:#555;white-space:nowrap}.hint{color:#888}.meta{text-align:center;color:#555}")
     page = (f'<!DOCTYPE html><html lang="{"zh-CN" if script == SIMPLIFIED else e(script)}"><head><meta charset="utf-8">'
             f"<title>{e(title_of(report))}</title><style>{style}</style></head><body>{''.join(parts)}</body></html>")
     return markup_to_script(page, script)

@@ -35,6 +35,18 @@ def test_kpis_are_the_metrics_values(sources):
     assert (r.numerator, r.denominator) == (4, 6)
 
 
+def test_rate_lines_say_how_each_rate_is_made(sources):
+    kpis = _data(sources)["kpis"]
+    lines = dashboard.rate_lines(kpis)
+    assert lines[0] == f"化解率 66.7%：4 ÷ 6，{kpis['化解率']['help']}"
+    assert lines[1] == f"按期办结率 <5：{kpis['按期办结率']['help']}"  # hidden: nor its numerator and denominator
+    assert len(lines) == 3 and lines[2].startswith("满意率 <5：")
+    # 化解率 counts the period's closures (some accepted before it) over the period's acceptances
+    over = {"化解率": {**kpis["化解率"], "value": 51 / 40, "numerator": 51, "denominator": 40, "shown": "127.5%"}}
+    assert dashboard.rate_lines(over) == [
+        f"化解率 127.5%：51 ÷ 40，{kpis['化解率']['help']}（分子与分母统计的不是同一批事项，所以比率可以超过 100%）"]
+
+
 def test_filters_change_the_figures(sources):
     whole = _data(sources)
     branch = _data(sources, branch="乙支部")

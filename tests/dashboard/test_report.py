@@ -30,6 +30,8 @@ def test_draft_has_the_sections_in_order_with_the_branch_figures(small_mine):
     # 甲支部 = 一队 + 二队: activities 1 + 1 (40 + 30 people), cases 6 + 3, 化解率 4/6
     assert "活动 2 次" in overview and "参与 70 人次" in overview and "诉求 9 件" in overview
     assert "化解率 66.7%" in overview and "按期办结率 <5" in overview
+    # the rates as a reader checks them, as the dashboard lists them under its cards
+    assert "\n化解率 66.7%：4 ÷ 6，期内办结且结果为支持" in overview and "\n按期办结率 <5：在办理期限" in overview
     # topic totals 6 and 3 with the 合计 9 shown: 3 is hidden, and 6 with it (else 9 − 6 gives it away)
     assert "薪酬与绩效分配（<5 件）" in _text(r, "performance") and "劳动保护用品（<5 件）" in _text(r, "performance")
     assert "负面 9 件（共 9 件）" in _text(r, "performance")
