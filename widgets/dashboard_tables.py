@@ -67,8 +67,9 @@ def message(text: str, testid: str = "message", error: bool = False) -> str:
     return f'<div data-testid="{html.escape(testid)}" style="color:{color}">{html.escape(text)}</div>'
 
 
-def definitions(kpis: dict) -> str:
+def definitions(kpis: dict, large: bool = False) -> str:
     """Each rate with its numerator and denominator (only when the rate itself is shown) and definition
-    (xinfang.dashboard.rate_lines)."""
+    (xinfang.dashboard.rate_lines); ``large`` for the meeting view's projector."""
     rows = [f'<li data-testid="kpi-definition">{html.escape(line)}</li>' for line in rate_lines(kpis)]
-    return f'<ul class="xf-note" style="font-size:13px;margin:0 0 8px">{"".join(rows)}</ul>'
+    size = "20px;line-height:1.5" if large else "13px"
+    return f'<ul class="xf-note" style="font-size:{size};margin:0 0 8px">{"".join(rows)}</ul>'

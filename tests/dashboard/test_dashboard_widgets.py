@@ -67,11 +67,15 @@ def test_meeting_view_one_screen_at_a_time_without_case_text(small_mine, no_brow
     screens = view.body
     assert screens.current == "overview" and view.data["cards"]["诉求数"] == "9"
     assert "xf-meeting" in view._dom_classes and "font-size:56px" in _html_of(view)
+    # how each rate shown is made, as in the office view (aggregates: shown only where the rate is)
+    assert "化解率 66.7%：4 ÷ 6，" in screens.definitions.value and "按期办结率 &lt;5：在办理期限" in screens.definitions.value
+    assert screens.definitions.layout.display is None and "font-size:20px" in screens.definitions.value
     seen = [screens.current]
     for _ in range(len(screens.screens) - 1):
         screens.next.click()
         seen.append(screens.current)
     assert seen == ["overview", *view.figures] and "heat" in seen
+    assert screens.definitions.layout.display == "none"  # a chart's screen shows the chart alone
     assert view.figures["heat"].layout.template.layout.font.size >= 20  # large type
     text = _html_of(view) + json.dumps([f.to_plotly_json() for f in view.figures.values()], default=str,
                                        ensure_ascii=False)
