@@ -34,6 +34,10 @@ def test_risk_status_and_overdue(items):
     assert ledgers.list_risks(status="在控") == []
     with pytest.raises(ValidationError):
         ledgers.set_risk_status(rid, "不管了")
+    with pytest.raises(ValidationError, match="请先在「台账编号」里选择"):
+        ledgers.set_risk_status(None, "已化解")
+    with pytest.raises(ValidationError, match=f"不稳定因素排查台账里没有编号 {rid + 100}"):
+        ledgers.set_risk_status(rid + 100, "已化解")
 
 
 def test_plan_visits(items):
@@ -46,3 +50,5 @@ def test_plan_visits(items):
         ledgers.add_visit(pid, visited_on=D(2026, 7, 1), visitor="李干事", mood="稳定")
     with pytest.raises(ValidationError):
         ledgers.add_visit(pid, visited_on=D(2026, 10, 21), visitor="李干事", mood="开心")
+    with pytest.raises(ValidationError, match=f"一人一策里没有编号 {pid + 100}"):
+        ledgers.add_visit(pid + 100, visited_on=D(2026, 10, 21), visitor="李干事", mood="稳定")

@@ -92,6 +92,8 @@ def test_ledger_views_on_demo(demo_db, monkeypatch, tmp_path):
     in_control = ledger.table.value.count('data-testid="risk-row"')
     ledger.status.value = "全部"
     assert ledger.table.value.count('data-testid="risk-row"') == 24 > in_control > 0
+    ledger.update.click()  # nothing chosen yet: told what to do, nothing changed
+    assert ledger.item.value is None and "请先在「台账编号」里选择要更新的一项" in ledger.message.value
     ledger.item.value = ledger.item.options[0][1]
     ledger.new_status.value = "已化解"
     ledger.update.click()

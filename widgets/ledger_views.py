@@ -37,8 +37,6 @@ class RiskLedger(w.VBox):
         self.refresh()
 
     def _update(self, _=None) -> None:
-        if self.item.value is None:
-            return
         try:
             ledgers.set_risk_status(self.item.value, self.new_status.value)
         except XinfangError as exc:

@@ -323,6 +323,9 @@ _CATALOGUE: dict[str, Entry] = {
         "{repeat} item {index}: {detail}",
     ),
     "case.not_found": Entry("找不到信访事项 {case}。", "No case {case}."),
+    "ledger.choose_risk": Entry("请先在「台账编号」里选择要更新的一项。", "Choose a risk ledger item first."),
+    "ledger.risk_not_found": Entry("不稳定因素排查台账里没有编号 {risk}。", "No risk ledger item {risk}."),
+    "ledger.plan_not_found": Entry("一人一策里没有编号 {plan}。", "No follow-up plan {plan}."),
     "case.action_not_allowed": Entry(
         "事项 {case_no} 当前状态为「{status}」，不能「{action}」。现在可以：{allowed}。",
         "Case {case_no} is {status}: {action} is not allowed now. Allowed: {allowed}.",

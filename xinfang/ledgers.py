@@ -31,7 +31,9 @@ def list_risks(*, status: str | None = None, today: dt.date | None = None) -> li
                 for r, unit in s.execute(q)]
 
 
-def set_risk_status(risk_id: int, status: str) -> None:
+def set_risk_status(risk_id: int | None, status: str) -> None:
+    if risk_id is None:
+        raise ValidationError("ledger.choose_risk")
     if status not in vocab.terms("risk_statuses"):
         raise ValidationError("case.bad_value", field="台账状态", value=status,
                               problem="应为 " + "、".join(vocab.terms("risk_statuses")) + " 之一",
@@ -39,7 +41,7 @@ def set_risk_status(risk_id: int, status: str) -> None:
     with db.session() as s:
         item = s.get(RiskItem, risk_id)
         if item is None:
-            raise ValidationError("case.not_found", case=risk_id)
+            raise ValidationError("ledger.risk_not_found", risk=risk_id)
         item.status = status
 
 
@@ -67,7 +69,7 @@ def add_visit(plan_id: int, *, visited_on: dt.date, visitor: str, mood: str, not
     with db.session() as s:
         plan = s.get(FollowUpPlan, plan_id)
         if plan is None:
-            raise ValidationError("case.not_found", case=plan_id)
+            raise ValidationError("ledger.plan_not_found", plan=plan_id)
         if visited_on < plan.started_on or visited_on > dt.date.today():
             raise ValidationError("case.date_before", action="回访", on=visited_on.isoformat(),
                                   what="一人一策开始日期", ref=plan.started_on.isoformat())
