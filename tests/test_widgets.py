@@ -64,6 +64,14 @@ def test_case_page_shows_refusal_message(use_db):
     assert 'data-testid="case-status">登记<' in page.info.value
 
 
+def test_case_page_of_no_case_says_so_and_offers_nothing(use_db):
+    from widgets.case_page import CasePage
+
+    page = CasePage(_case() + 1000)
+    assert "找不到信访事项" in page.info.value
+    assert page.children == (page.actor, page.info)  # no actions, no 生成告知书 / 生成处理意见书
+
+
 def test_case_list_filters(use_db):
     from widgets.case_list import CaseList
 

@@ -88,7 +88,8 @@ class CasePage(w.VBox):
         try:
             c = casework.case_detail(self.case_id)
         except XinfangError as exc:
-            self.info.value = f'<div data-testid="error">{html.escape(exc.zh)}</div>'
+            self.info.value = f'<div data-testid="error" style="color:#b42318">{html.escape(exc.zh)}</div>'
+            self.children = [self.actor, self.info]  # no case: nothing to act on, no letter to draft
             return
         self.info.value = render_case(c)
         buttons = []
