@@ -63,9 +63,8 @@ class MeetingScreens(w.VBox):
         self.where.value = (f'<span data-testid="meeting-screen" style="font-size:22px;padding:0 16px">'
                             f'{self.index + 1} / {len(self.screens)} · {TITLES.get(name, name)}</span>')
         overview = name == "overview"
-        for part in (self.cards, self.definitions):
+        for part in (self.cards, self.definitions, self.flags):
             part.layout.display = None if overview else "none"
-        self.flags.layout.display = None if overview else "none"
         survey = (self.data or {}).get("survey") or {}
         self.message.value = (dashboard_tables.message(survey["error"], "survey-too-few")
                               if overview and survey.get("error") else "")
