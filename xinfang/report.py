@@ -33,6 +33,7 @@ from xinfang import metrics
 from xinfang.errors import ValidationError
 from xinfang.script import KEEP, SIMPLIFIED, markup_to_script, to_script
 from xinfang.storage.models import OrgUnit, QuarterlyReport, RiskItem
+from xinfang.text.vocab import UNCLASSIFIED
 
 DRAFT, SUBMITTED, REVIEWED = "草稿", "已提交", "已审核"
 # (key, title, written by the branch)
@@ -134,13 +135,17 @@ def _performance(data: dict) -> tuple[str, list[dict]]:
     names = data["topic_names"]
     totals = heat.loc["合计"].drop("合计")
     ranked = sorted(totals.items(), key=lambda kv: _sort_key(kv[1]), reverse=True)
-    top = [(names.get(code, code), n) for code, n in ranked if not (isinstance(n, int | float) and n == 0)][:5]
+    # 未归类 is no topic a branch could act on: it is said apart, not ranked among the problems
+    top = [(names.get(code, code), n) for code, n in ranked
+           if code != UNCLASSIFIED and not (isinstance(n, int | float) and n == 0)][:5]
     topics = pd.DataFrame({"件数": [n for _, n in top]}, index=pd.Index([t for t, _ in top], name="话题"))
     hot = "、".join(f"{t}（{n} 件）" for t, n in top)
     mood = sentiment.loc["合计"]
     parts = [f"{label} {mood[label]} 件" for label in ("负面", "中性", "正面") if label in mood.index]
-    text = (f"职工反映较集中的问题依次为：{hot}。从反映的情绪看，{'，'.join(parts)}（共 {mood['合计']} 件）。"
-            "一件诉求可涉及多个话题。")
+    unsorted = totals.get(UNCLASSIFIED, 0)
+    text = ((f"职工反映较集中的问题依次为：{hot}。" if top else "")
+            + (f"另有 {unsorted} 件未能归入话题分类。" if unsorted not in (0, None) else "")
+            + f"从反映的情绪看，{'，'.join(parts)}（共 {mood['合计']} 件）。一件诉求可涉及多个话题。")
     return text, [_table(topics, "反映较多的话题"), _table(sentiment, "各单位反映的情绪")]
 
 
@@ -190,7 +195,7 @@ def _cases(sources, filters) -> tuple[str, list[dict]]:
     picked, seen = [], set()
     for row in done.itertuples():
         topics = row.topics if isinstance(row.topics, list) else []
-        topic = next((t for t in topics if t not in seen and t != "未归类"), None)
+        topic = next((t for t in topics if t not in seen and t != UNCLASSIFIED), None)
         if topic is None:
             continue
         seen.add(topic)

@@ -43,6 +43,21 @@ def test_draft_has_the_sections_in_order_with_the_branch_figures(small_mine):
     assert MARKER not in everything and "XF20" not in everything  # no case text, no case numbers
 
 
+def test_unclassified_is_said_apart_from_the_hot_topics():
+    import pandas as pd
+
+    heat = pd.DataFrame({"C01": [6, 6], "未归类": [8, 8], "C02": ["<5", "<5"], "合计": [17, 17]}, index=["一队", "合计"],
+                        dtype=object)
+    sentiment = pd.DataFrame({"负面": [17, 17], "合计": [17, 17]}, index=["一队", "合计"], dtype=object)
+    names = {"C01": "薪酬与绩效分配", "C02": "劳保用品", "未归类": "未归类"}
+    text, tables = report._performance({"heat": heat, "sentiment": sentiment, "topic_names": names})
+    assert text.startswith("职工反映较集中的问题依次为：薪酬与绩效分配（6 件）、劳保用品（<5 件）。另有 8 件未能归入话题分类。")
+    assert [row[0] for row in tables[0]["rows"]] == ["薪酬与绩效分配", "劳保用品"]
+    only = heat[["未归类", "合计"]]
+    text, _ = report._performance({"heat": only, "sentiment": sentiment, "topic_names": names})
+    assert text.startswith("另有 8 件未能归入话题分类。从反映的情绪看，负面 17 件")
+
+
 def test_other_branch_and_unknown_branch(small_mine):
     r = _draft("乙支部")
     assert "诉求 0 件" in _text(r, "overview") and "化解率 —" in _text(r, "overview")
