@@ -69,9 +69,8 @@ FIGURES_CODE = """
 import json, sys
 from widgets import dashboard
 dashboard.prepare("office", "zh-Hans")
-ready = dashboard.prepared("office", None, "zh-Hans")
-charts = ready.markup["charts"]
-json.dump([o["data"] for name in dashboard.dashboard.FIGURES for o in charts[name]], sys.stdout, ensure_ascii=False)
+charts = dashboard.prepared("office", None, "zh-Hans").markup["charts"]  # in the page's order
+json.dump([o["data"] for outputs in charts.values() for o in outputs], sys.stdout, ensure_ascii=False)
 """
 
 
