@@ -8,6 +8,7 @@ import html
 
 import ipywidgets as w
 
+from widgets.form_fields import full_width
 from xinfang import casework, lifecycle
 from xinfang.errors import XinfangError
 from xinfang.script import KEEP, verbatim
@@ -114,8 +115,8 @@ class CasePage(w.VBox):
             else:
                 fields[need] = w.Text(description=label)
         for key, label in EXTRA_FIELDS.get(action, []):
-            fields[key] = w.Textarea(description=label, layout=w.Layout(width="100%"))
-        note = w.Textarea(description="说明" if action != "答复" else "处理意见", layout=w.Layout(width="100%"))
+            fields[key] = w.Textarea(description=label, layout=full_width())
+        note = w.Textarea(description="说明" if action != "答复" else "处理意见", layout=full_width())
         ok = w.Button(description=f"确定{action}", button_style="primary")
         ok.add_class("xf-confirm")
         cancel = w.Button(description="取消")

@@ -97,6 +97,13 @@ class Checks(w.VBox):
         return [b._xf_name for b in self._boxes]
 
 
+def full_width(**more) -> w.Layout:
+    """A Layout for an input filling its column box. ipywidgets gives every control a 2 px margin, so
+    ``width="100%"`` overflows the box by 4 px and the box (``overflow: auto``) cuts off the input's
+    right border; ``auto`` in a column box stretches the input to the width the margins leave."""
+    return w.Layout(width="auto", **more)
+
+
 class FieldBox:
     """One question: label and hint above its input, error below."""
 
@@ -123,21 +130,20 @@ class FieldBox:
 
     def _make_input(self, language: str) -> w.Widget | None:
         f = self.field
-        full = w.Layout(width="100%")
         if f.kind == "text":
             if f.multiline:
-                return w.Textarea(rows=4, layout=full, continuous_update=False)
-            return w.Text(layout=full, continuous_update=False)
+                return w.Textarea(rows=4, layout=full_width(), continuous_update=False)
+            return w.Text(layout=full_width(), continuous_update=False)
         if f.kind in {"integer", "decimal"}:
             return w.Text(layout=w.Layout(width="12em"), continuous_update=False)
         if f.kind == "select_one":
             options = self._options(f.choices, language)
             if "minimal" in f.appearance.split():
-                return w.Dropdown(options=options, value=None, layout=full)
+                return w.Dropdown(options=options, value=None, layout=full_width())
             if {"likert", "horizontal", "horizontal-compact"} & set(f.appearance.split()):
                 return w.ToggleButtons(options=options, value=None,
                                        style=w.ToggleButtonsStyle(button_width="auto"))
-            return w.RadioButtons(options=options, value=None, layout=full)
+            return w.RadioButtons(options=options, value=None, layout=full_width())
         if f.kind == "select_multiple":
             return Checks(self._options(f.choices, language))
         if f.kind == "date":

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import ipywidgets as w
 
+from widgets.form_fields import full_width
 from xinfang import forms
 from xinfang.errors import XinfangError
 from xinfang.imports import preview as pv
@@ -43,7 +44,7 @@ class ImportWizard(w.VBox):
         self.go = w.Button(description="开始", button_style="primary", disabled=True)
         self.progress = w.FloatProgress(value=0, min=0, max=1, description="进度")
         self.result = w.HTML()
-        self.mapping_text = w.Textarea(layout=w.Layout(width="100%", height="8em"), disabled=True)
+        self.mapping_text = w.Textarea(layout=full_width(height="8em"), disabled=True)
         self.read.on_click(self._on_read)
         self.go.on_click(self._on_go)
         self._preview: pv.Preview | None = None

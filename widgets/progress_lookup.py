@@ -6,6 +6,7 @@ import html
 
 import ipywidgets as w
 
+from widgets.form_fields import full_width
 from xinfang import lookup
 from xinfang.errors import XinfangError
 from xinfang.script import verbatim
@@ -27,7 +28,7 @@ def render(progress: lookup.Progress) -> str:
 
 class ProgressLookup(w.VBox):
     def __init__(self, **kwargs):
-        self.code = w.Text(placeholder="例如 ABCD-EFGH-JKMN", description="", layout=w.Layout(width="100%"))
+        self.code = w.Text(placeholder="例如 ABCD-EFGH-JKMN", description="", layout=full_width())
         self.code.add_class("xf-lookup-code")
         self.button = w.Button(description="查询", button_style="primary")
         self.button.add_class("xf-lookup-button")

@@ -11,6 +11,7 @@ import html
 
 import ipywidgets as w
 
+from widgets.form_fields import full_width
 from xinfang import dashboard, report
 from xinfang.errors import XinfangError
 from xinfang.script import SIMPLIFIED, to_script
@@ -46,7 +47,7 @@ class ReportEditor(w.VBox):
         # as wide as its text (a button is 148 px: this one was cut to 「生成下载文件（HT…」)
         self.files_button = w.Button(description="生成下载文件（HTML / Word）", layout=w.Layout(width="auto"))
         self.downloads = w.HTML()
-        self.texts = {key: w.Textarea(description="", layout=w.Layout(width="100%", height="140px"),
+        self.texts = {key: w.Textarea(description="", layout=full_width(height="140px"),
                                       continuous_update=False) for key, _, _ in report.SECTIONS}
         self.sections = w.VBox()
         self.draft_button.on_click(self.draft)

@@ -181,3 +181,37 @@ def test_training_followup_and_risk_forms(servers, office_page, demo_db):
 def test_forms_server_does_not_offer_office_forms(servers, page):
     page.goto(f"{servers['forms']}?form=buwending_paicha")
     expect(page.locator("[data-testid=error]")).to_have_text("这里没有这张表单。请从首页选择。", timeout=60_000)
+
+
+_CUT_INPUTS = """() => Array.from(document.querySelectorAll('input, select, textarea'))
+    .filter(e => e.offsetParent !== null)
+    .map(e => {
+        let box = e.parentElement;  // the nearest box that clips what overflows it
+        while (box && box !== document.body && getComputedStyle(box).overflowX === 'visible') box = box.parentElement;
+        if (!box || box === document.body) return null;
+        const r = e.getBoundingClientRect(), left = box.getBoundingClientRect().left + box.clientLeft;
+        const field = e.closest('.xf-field');
+        const name = field ? field.className.match(/xf-field-(\\S+)/)[1] : e.className || e.tagName;
+        return r.left < left - 0.5 || r.right > left + box.clientWidth + 0.5
+            ? `${name} [${Math.round(r.left)}, ${Math.round(r.right)}] in [${Math.round(left)}, ${Math.round(left + box.clientWidth)}]`
+            : null; })
+    .filter(Boolean)"""
+
+
+def test_no_input_is_cut_off_by_its_box(servers, browser, office_page):
+    """Every text box, select and text area shows its whole border, on a phone and in the office: with
+    width 100% and ipywidgets' 2 px margin each one overflowed its box, which cut off its right edge."""
+    from xinfang.forms import served_on
+
+    phone = browser.new_context(viewport={"width": 390, "height": 800}, locale="zh-CN", is_mobile=True).new_page()
+    visits = [(phone, f"{servers['forms']}?form={key}", "button.xf-submit") for key in served_on("forms")]
+    visits.append((phone, f"{servers['forms']}?page=lookup", ".xf-lookup-code input"))
+    visits += [(office_page, f"{servers['office']}?form={key}", "button.xf-submit") for key in served_on("office")]
+    cut = {}
+    for page, url, ready in visits:
+        page.goto(url)
+        expect(page.locator(ready).first).to_be_visible(timeout=60_000)
+        cut[url] = page.evaluate(_CUT_INPUTS)
+    assert len(cut) == len(visits) >= 8
+    assert all(not inputs for inputs in cut.values()), {url: inputs for url, inputs in cut.items() if inputs}
+    phone.context.close()
