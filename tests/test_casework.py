@@ -82,3 +82,29 @@ def test_list_cases_filters_and_deadlines(named_case):
     assert casework.list_cases(due="soon", today=D(2026, 10, 28))[1] == 1
     assert casework.list_cases(unit="更新队", search="精益")[1] == 1
     assert casework.list_cases(status="办结")[1] == 0
+
+
+def test_list_cases_puts_the_open_cases_first(named_case):
+    """The office's case list shows the work still to do first (open cases, the nearest deadline first,
+    then open cases not yet given one), then the closed cases, latest first. It showed 200 cases closed a
+    year ago, ordered by their old deadlines, before any open one."""
+    def new(text: str, on: dt.date) -> int:
+        with db.session() as s:
+            return register_case(s, NewCase(text=text, received_on=on, channel="来访", intake_mode="匿名",
+                                            unit="更新队")).case_id
+
+    casework.act(named_case, "受理", on=D(2026, 9, 2), actor="李干事")  # open, due 2026-11-02
+    closed_old, closed_new = new("班车太挤", D(2026, 7, 1)), new("澡堂热水不够", D(2026, 8, 1))
+    for case_id, on in ((closed_old, D(2026, 7, 2)), (closed_new, D(2026, 8, 2))):  # due before the open ones
+        casework.act(case_id, "受理", on=on, actor="李干事")
+        casework.act(case_id, "答复", on=on + dt.timedelta(days=20), actor="李干事", outcome="解释说明")
+        casework.act(case_id, "办结", on=on + dt.timedelta(days=30), actor="李干事")
+    later = new("食堂饭菜价格高", D(2026, 10, 1))
+    casework.act(later, "受理", on=D(2026, 10, 1), actor="李干事")
+    waiting = new("宿舍漏雨", D(2026, 11, 18))  # registered, not yet accepted
+
+    rows, total = casework.list_cases(today=D(2026, 11, 20))
+    assert total == 5
+    assert [r["id"] for r in rows] == [named_case, later, waiting, closed_new, closed_old], [
+        (r["case_no"], r["status"], r["due_on"]) for r in rows]
+    assert [r["status"] for r in rows][-2:] == ["办结", "办结"]

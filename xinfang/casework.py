@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import case as case_when
 from sqlalchemy import func, select
 
 from xinfang import documents, lifecycle, vocab
@@ -34,7 +35,8 @@ def staff_names() -> list[str]:
 
 def list_cases(*, status: str | None = None, unit: str | None = None, due: str | None = None,
                search: str | None = None, today: dt.date | None = None, limit: int = LIST_LIMIT) -> tuple[list[dict], int]:
-    """Cases matching the filters, most urgent first, and how many match in all.
+    """Cases matching the filters, and how many match in all: the open cases first, the nearest deadline
+    first (then those not yet given one), then the closed cases, latest first.
     ``due``: 'overdue' (open and past the deadline) or 'soon' (open, deadline within 7 days)."""
     today = today or dt.date.today()
     open_statuses = vocab.terms("open_statuses")
@@ -52,7 +54,11 @@ def list_cases(*, status: str | None = None, unit: str | None = None, due: str |
         q = q.where(Case.text.contains(search) | (Case.case_no == search.strip()))
     with db.session() as s:
         total = s.scalar(select(func.count()).select_from(q.subquery()))
-        rows = s.execute(q.order_by(Case.due_on.is_(None), Case.due_on, Case.id.desc()).limit(limit)).mappings().all()
+        is_open = Case.status.in_(open_statuses)
+        # NULLs sort first on SQLite and last on PostgreSQL: the CASE keys order them the same on both
+        order = (case_when((is_open, 0), else_=1), case_when((is_open & Case.due_on.is_(None), 1), else_=0),
+                 case_when((is_open, Case.due_on)), Case.received_on.desc(), Case.id.desc())
+        rows = s.execute(q.order_by(*order).limit(limit)).mappings().all()
     out = []
     for r in rows:
         item = dict(r)
