@@ -198,20 +198,28 @@ _CUT_INPUTS = """() => Array.from(document.querySelectorAll('input, select, text
     .filter(Boolean)"""
 
 
-def test_no_input_is_cut_off_by_its_box(servers, browser, office_page):
+_OTHER_FONT = """() => Array.from(document.querySelectorAll('input[type=text], textarea, select'))
+    .filter(e => e.offsetParent !== null)
+    .map(e => getComputedStyle(e).fontFamily).filter(f => f !== getComputedStyle(document.body).fontFamily)"""
+
+
+def test_inputs_whole_and_in_the_page_font(servers, browser, office_page):
     """Every text box, select and text area shows its whole border, on a phone and in the office: with
-    width 100% and ipywidgets' 2 px margin each one overflowed its box, which cut off its right edge."""
+    width 100% and ipywidgets' 2 px margin each one overflowed its box, which cut off its right edge. And
+    what is typed shows in the page's font: text boxes and areas were monospace, like code."""
     from xinfang.forms import served_on
 
     phone = browser.new_context(viewport={"width": 390, "height": 800}, locale="zh-CN", is_mobile=True).new_page()
     visits = [(phone, f"{servers['forms']}?form={key}", "button.xf-submit") for key in served_on("forms")]
     visits.append((phone, f"{servers['forms']}?page=lookup", ".xf-lookup-code input"))
     visits += [(office_page, f"{servers['office']}?form={key}", "button.xf-submit") for key in served_on("office")]
-    cut = {}
+    cut, fonts = {}, {}
     for page, url, ready in visits:
         page.goto(url)
         expect(page.locator(ready).first).to_be_visible(timeout=60_000)
         cut[url] = page.evaluate(_CUT_INPUTS)
+        fonts[url] = page.evaluate(_OTHER_FONT)
     assert len(cut) == len(visits) >= 8
     assert all(not inputs for inputs in cut.values()), {url: inputs for url, inputs in cut.items() if inputs}
+    assert all(not other for other in fonts.values()), {url: other for url, other in fonts.items() if other}
     phone.context.close()
