@@ -239,7 +239,8 @@ def satisfaction_index(frame, by: str = "unit", *, min_size: int | None = None, 
 
 @dataclass(frozen=True)
 class CrossTab:
-    """问卷星-style cross-tab: ``counts`` and ``percent`` (of the row's 小计), both suppressed."""
+    """问卷星-style cross-tab: ``counts`` and ``percent`` (of the row's 小计), both suppressed; a row whose
+    小计 is hidden has no percentages (None)."""
 
     row_item: str
     col_item: str
@@ -252,7 +253,7 @@ class CrossTab:
         for col in out.columns:
             if col == SUBTOTAL:
                 continue
-            out[col] = [c if isinstance(c, str) else f"{c}({p}%)"
+            out[col] = [c if isinstance(c, str) else str(c) if p is None else f"{c}({p}%)"
                         for c, p in zip(self.counts[col], self.percent[col], strict=True)]
         return out
 
@@ -297,6 +298,10 @@ def crosstab(frame, row_item: str = "unit", col_item: str = "concerns", *, min_s
     counts_shown.loc[small[small].index, :] = f"<{k}"
     mask = counts_shown.map(lambda v: isinstance(v, str))
     percent_shown = percent.astype(object).mask(mask, counts_shown)
+    # a row's percentages are its counts ÷ its 小计: where the 小计 is hidden (a small row, or the next
+    # smallest hidden with it, complementary suppression), its percentages would give it away
+    base_hidden = mask[SUBTOTAL] & ~small
+    percent_shown.loc[base_hidden[base_hidden].index, :] = None
     return CrossTab(row_item, col_item, counts_shown, percent_shown)
 
 

@@ -44,7 +44,7 @@ def test_crosstab_like_wenjuanxing_with_multi_select(small_mine):
     ct = survey_stats.crosstab(_responses(), "unit", "concerns")
     assert ct.counts.loc["一队", "收入分配"] == 5 and ct.percent.loc["一队", "收入分配"] == 83.3
     assert ct.counts.loc["一队", "小计"] == 6
-    assert ct.counts.loc["三队", "收入分配"] == 5 and ct.percent.loc["三队", "收入分配"] == 100.0
+    assert ct.counts.loc["三队", "收入分配"] == 5
     assert ct.counts.loc["二队", "小计"] == "<5" and ct.counts.loc["二队", "安全生产"] == "<5"
     # 二队 has 3 respondents: its whole row is hidden, zeros included
     assert set(ct.counts.loc["二队"]) == {"<5"} and set(ct.percent.loc["二队"]) == {"<5"}
@@ -53,6 +53,20 @@ def test_crosstab_like_wenjuanxing_with_multi_select(small_mine):
     # multi-select on the row side: each concern a row
     back = survey_stats.crosstab(_responses(), "concerns", "unit")
     assert back.counts.loc["收入分配", "一队"] == 5 and back.counts.loc["收入分配", "小计"] == 10
+
+
+def test_crosstab_hides_the_percentages_that_would_give_away_a_hidden_subtotal(small_mine):
+    """二队's 3 respondents are hidden, and with 合计 shown so is the next smallest 小计 (三队's 5): else
+    14 - 6 - 5 = 3. 三队's percentages gave its 小计 away (5 people = 100.0% → 5); they are hidden with it,
+    its counts stay. The dashboard and the workbook show this table."""
+    ct = survey_stats.crosstab(_responses(), "unit", "concerns")
+    assert ct.counts.loc["三队", "小计"] == "<5" and ct.counts.loc["合计", "小计"] == 14
+    assert ct.counts.loc["三队", "收入分配"] == 5
+    assert ct.percent.loc["三队"].isna().all()
+    assert ct.display().loc["三队", "收入分配"] == "5"
+    shown = ct.display().loc["三队"].tolist()
+    assert not any("%" in str(cell) for cell in shown), shown
+    assert ct.display().loc["一队", "收入分配"] == "5(83.3%)"  # a row whose 小计 is shown keeps them
 
 
 def test_filter_under_five_respondents_says_too_few(small_mine):
