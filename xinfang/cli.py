@@ -518,11 +518,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0 if stop["now"] else 1
 
 
+LAB_CONFIG = ROOT / "widgets" / "jupyter" / "lab-config"
+# JupyterLab on the office machine (no internet, DESIGN.md §8): no news feed, no update check, and an
+# extension manager that lists what is installed instead of searching PyPI; the interface in Chinese
+# (LAB_CONFIG/labconfig/default_setting_overrides.json, with the zh-CN / zh-TW language packs)
+LAB_OFFLINE = ["--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+               "--LabApp.extension_manager=readonly"]
+
+
+def lab_env() -> dict[str, str]:
+    env = server_env({})
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(filter(None, [str(LAB_CONFIG), env.get("JUPYTER_CONFIG_PATH")]))
+    return env
+
+
 def cmd_lab(args: argparse.Namespace) -> int:
     cfg = config.settings()
-    env = server_env({})
+    env = lab_env()
     cmd = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={ROOT / 'notebooks'}", "--ServerApp.ip=127.0.0.1",
-           f"--ServerApp.port={args.port or cfg['lab_port']}"]
+           f"--ServerApp.port={args.port or cfg['lab_port']}", *LAB_OFFLINE]
     if not args.open_browser:
         cmd.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
