@@ -65,8 +65,11 @@ def to_excel(tables, path=None, *, aggregate: bool = True) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from xinfang import metrics
+
     if isinstance(tables, pd.DataFrame | pd.Series):
         tables = {"数据": tables}
+    rates = set(metrics.definitions().get("rates", {}))  # fractions in the tables, read as percentages
     wb = Workbook()
     wb.remove(wb.active)
     for name, table in tables.items():
@@ -77,6 +80,11 @@ def to_excel(tables, path=None, *, aggregate: bool = True) -> bytes:
             cell.font = Font(bold=True)
         for row in frame.itertuples(index=False, name=None):
             sheet.append([_excel_value(v) for v in row])
+        for i, col in enumerate(frame.columns, 1):
+            if str(col) in rates:
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
+                    if isinstance(cell.value, int | float):
+                        cell.number_format = "0.0%"
         for i, col in enumerate(frame.columns, 1):
             width = max([len(str(col))] + [len(str(v)) for v in frame.iloc[:, i - 1].head(200)]) * 2 + 2
             sheet.column_dimensions[sheet.cell(1, i).column_letter].width = min(60, width)

@@ -28,6 +28,18 @@ def test_excel_has_chinese_headers_and_suppressed_cells(tmp_path):
     assert (tmp_path / "a.xlsx").read_bytes() == data
 
 
+def test_excel_shows_rates_as_percentages(tmp_path):
+    """A KPI rate (data/kpis.yaml) is a fraction in the library's tables; in Excel it read 0.0674157…
+    under 化解率. It stays a number (Excel can sum and chart it) shown as 6.7%; counts and "<5" as before."""
+    trend = pd.DataFrame({"诉求数": [97, 68], "化解率": [0.0674157, "<5"], "满意率": [0.8571428, 0.9]},
+                         index=pd.Index(["2025年12月", "2026年1月"], name="月份"))
+    sheet = load_workbook(io.BytesIO(export.to_excel({"关键指标": trend})))["关键指标"]
+    first, second = sheet[2], sheet[3]
+    assert [c.value for c in first] == ["2025年12月", 97, 0.0674157, 0.8571428]
+    assert [c.number_format for c in first] == ["General", "General", "0.0%", "0.0%"]
+    assert [c.value for c in second][2] == "<5"
+
+
 def test_csv_is_utf8_sig_and_suppressed():
     data = export.to_csv(_tally())
     assert data.startswith(b"\xef\xbb\xbf")
