@@ -161,7 +161,7 @@ def parse_period(text: str | None):
 
 
 def cmd_kpi(args: argparse.Namespace) -> int:
-    from xinfang import metrics
+    from xinfang import export, metrics
     from xinfang.storage import db
 
     period = parse_period(args.period)
@@ -171,9 +171,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
         table = metrics.kpi_table(frame, period, by=args.by)
         acts = metrics.activity_counts(s, period) if args.by is None else None
     rates = list(metrics.definitions()["rates"])
-    shown = table.copy()
-    for name in rates:
-        shown[name] = [f"{v:.1%}" if v == v and v is not None else "—" for v in table[name]]
+    shown = export.readable(table)
     if args.csv:
         shown.to_csv(sys.stdout, encoding="utf-8")
         return 0

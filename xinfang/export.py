@@ -45,6 +45,38 @@ def displayed(table, *, aggregate: bool = True, counts=None):
     return frame.map(_cell)
 
 
+def readable(table):
+    """The table as the office reads it on screen (a notebook, the command line): Chinese headers and
+    KPI rates as per cent text ("86.2%", "—" where there is none); other cells, "<5" included, as they
+    are. It hides nothing: give it a table that may be shown (see :func:`displayed`)."""
+    import pandas as pd
+
+    frame = table.to_frame() if isinstance(table, pd.Series) else table.copy()
+    rates = _rate_names()
+    for col in frame.columns:
+        if str(col) in rates:
+            frame[col] = pd.Series([_percent(v) for v in frame[col]], index=frame.index, dtype=object)
+    frame = frame.rename(columns=lambda c: HEADERS.get(str(c), str(c)))
+    frame.index = frame.index.set_names([HEADERS.get(str(n), str(n)) if n is not None else None
+                                         for n in frame.index.names])
+    return frame
+
+
+def _rate_names() -> set[str]:
+    """The KPI rates (data/kpis.yaml): fractions in the library's tables, per cent for a reader."""
+    from xinfang import metrics
+
+    return set(metrics.definitions().get("rates", {}))
+
+
+def _percent(value) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None or value != value:
+        return "—"
+    return f"{float(value):.1%}"
+
+
 def _cell(value):
     if isinstance(value, list | tuple):
         return "、".join(str(v) for v in value)
@@ -65,11 +97,9 @@ def to_excel(tables, path=None, *, aggregate: bool = True) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from xinfang import metrics
-
     if isinstance(tables, pd.DataFrame | pd.Series):
         tables = {"数据": tables}
-    rates = set(metrics.definitions().get("rates", {}))  # fractions in the tables, read as percentages
+    rates = _rate_names()  # fractions in the tables, shown as percentages
     wb = Workbook()
     wb.remove(wb.active)
     for name, table in tables.items():
@@ -470,5 +500,5 @@ def export_cases(path=None, *, period=None, branch: str | None = None, with_iden
     return result
 
 
-__all__ = ["HEADERS", "ExportResult", "can_see_identity", "chart_png", "default_dir", "displayed", "export",
+__all__ = ["HEADERS", "ExportResult", "can_see_identity", "chart_png", "default_dir", "displayed", "export", "readable",
            "export_cases", "export_submissions", "to_csv", "to_excel"]

@@ -40,6 +40,17 @@ def test_excel_shows_rates_as_percentages(tmp_path):
     assert [c.value for c in second][2] == "<5"
 
 
+def test_readable_table_for_the_screen():
+    """What the notebooks and the command line show: Chinese headers, rates in per cent, "<5" kept."""
+    cases = pd.DataFrame({"case_no": ["XF2026-0000001"], "due_on": ["2026-11-02"]}, index=pd.Index([7], name="unit"))
+    assert list(export.readable(cases).columns) == ["编号", "办理期限"]
+    assert export.readable(cases).index.name == "单位"
+    trend = pd.DataFrame({"诉求数": [97, 3], "化解率": [0.0674157, "<5"], "满意率": [float("nan"), 1.0]})
+    shown = export.readable(trend)
+    assert shown.to_dict("list") == {"诉求数": [97, 3], "化解率": ["6.7%", "<5"], "满意率": ["—", "100.0%"]}
+    assert trend.loc[0, "化解率"] == 0.0674157  # the table given is left as it was
+
+
 def test_csv_is_utf8_sig_and_suppressed():
     data = export.to_csv(_tally())
     assert data.startswith(b"\xef\xbb\xbf")
