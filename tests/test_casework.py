@@ -85,9 +85,10 @@ def test_list_cases_filters_and_deadlines(named_case):
 
 
 def test_list_cases_puts_the_open_cases_first(named_case):
-    """The office's case list shows the work still to do first (open cases, the nearest deadline first,
-    then open cases not yet given one), then the closed cases, latest first. It showed 200 cases closed a
-    year ago, ordered by their old deadlines, before any open one."""
+    """The office's case list shows the work still to do first (open cases, the nearest deadline first; a
+    case not yet accepted by its 告知 deadline), then the closed cases, latest first. It showed 200 cases
+    closed a year ago, ordered by their old deadlines, before any open one; and a new registration after
+    every accepted case."""
     def new(text: str, on: dt.date) -> int:
         with db.session() as s:
             return register_case(s, NewCase(text=text, received_on=on, channel="来访", intake_mode="匿名",
@@ -100,11 +101,15 @@ def test_list_cases_puts_the_open_cases_first(named_case):
         casework.act(case_id, "答复", on=on + dt.timedelta(days=20), actor="李干事", outcome="解释说明")
         casework.act(case_id, "办结", on=on + dt.timedelta(days=30), actor="李干事")
     later = new("食堂饭菜价格高", D(2026, 10, 1))
-    casework.act(later, "受理", on=D(2026, 10, 1), actor="李干事")
-    waiting = new("宿舍漏雨", D(2026, 11, 18))  # registered, not yet accepted
+    casework.act(later, "受理", on=D(2026, 10, 1), actor="李干事")  # due 2026-11-30
+    waiting = new("宿舍漏雨", D(2026, 11, 10))  # registered, not yet accepted: 告知 by 2026-11-25
 
     rows, total = casework.list_cases(today=D(2026, 11, 20))
     assert total == 5
-    assert [r["id"] for r in rows] == [named_case, later, waiting, closed_new, closed_old], [
+    assert [r["id"] for r in rows] == [named_case, waiting, later, closed_new, closed_old], [
         (r["case_no"], r["status"], r["due_on"]) for r in rows]
     assert [r["status"] for r in rows][-2:] == ["办结", "办结"]
+    assert [r["days_left"] for r in rows] == [-18, None, 10, None, None]
+    for limit in (2, 4):  # the first rows of the same order, and the count of all
+        shown, total = casework.list_cases(today=D(2026, 11, 20), limit=limit)
+        assert [r["id"] for r in shown] == [r["id"] for r in rows][:limit] and total == 5

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import case as case_when
 from sqlalchemy import func, select
 
 from xinfang import documents, lifecycle, vocab
@@ -36,8 +35,8 @@ def staff_names() -> list[str]:
 def list_cases(*, status: str | None = None, unit: str | None = None, due: str | None = None,
                search: str | None = None, today: dt.date | None = None, limit: int = LIST_LIMIT) -> tuple[list[dict], int]:
     """Cases matching the filters, and how many match in all: the open cases first, the nearest deadline
-    first (then those not yet given one), then the closed cases, latest first.
-    ``due``: 'overdue' (open and past the deadline) or 'soon' (open, deadline within 7 days)."""
+    first (a case not yet accepted has no 办理期限: its 告知 deadline stands for it), then the closed cases,
+    latest first. ``due``: 'overdue' (open and past the deadline) or 'soon' (open, deadline within 7 days)."""
     today = today or dt.date.today()
     open_statuses = vocab.terms("open_statuses")
     q = select(Case.id, Case.case_no, Case.received_on, Case.status, Case.due_on, Case.channel, Case.intake_mode,
@@ -52,19 +51,20 @@ def list_cases(*, status: str | None = None, unit: str | None = None, due: str |
         q = q.where(Case.status.in_(open_statuses), Case.due_on >= today, Case.due_on <= today + dt.timedelta(days=7))
     if search:
         q = q.where(Case.text.contains(search) | (Case.case_no == search.strip()))
+    is_open = Case.status.in_(open_statuses)
     with db.session() as s:
         total = s.scalar(select(func.count()).select_from(q.subquery()))
-        is_open = Case.status.in_(open_statuses)
-        # NULLs sort first on SQLite and last on PostgreSQL: the CASE keys order them the same on both
-        order = (case_when((is_open, 0), else_=1), case_when((is_open & Case.due_on.is_(None), 1), else_=0),
-                 case_when((is_open, Case.due_on)), Case.received_on.desc(), Case.id.desc())
-        rows = s.execute(q.order_by(*order).limit(limit)).mappings().all()
-    out = []
-    for r in rows:
-        item = dict(r)
-        item["days_left"] = (r["due_on"] - today).days if r["due_on"] and r["status"] in open_statuses else None
-        out.append(item)
-    return out, int(total or 0)
+        # the open cases are the office's work in hand (a few thousand at most): ordered here, because the
+        # 告知 deadline counts holidays (xinfang.deadlines), which SQL cannot
+        rows = [dict(r) for r in s.execute(q.where(is_open)).mappings()]
+        rows.sort(key=lambda r: (r["due_on"] or lifecycle.notice_due_on(r["received_on"]), -r["id"]))
+        rows = rows[:limit]
+        if len(rows) < limit:
+            closed = q.where(~is_open).order_by(Case.received_on.desc(), Case.id.desc()).limit(limit - len(rows))
+            rows += [dict(r) for r in s.execute(closed).mappings()]
+    for item in rows:
+        item["days_left"] = (item["due_on"] - today).days if item["due_on"] and item["status"] in open_statuses else None
+    return rows, int(total or 0)
 
 
 def case_detail(case_id: int, today: dt.date | None = None) -> dict:

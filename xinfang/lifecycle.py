@@ -171,4 +171,9 @@ def apply(session: Session, case_id: int, action: str, *, on: dt.date, actor: st
 
 def notice_due(case: Case) -> dt.date:
     """Last day for the written notice of receipt (告知)."""
-    return deadlines.add_period(case.received_on, deadlines.period_days("notify"))
+    return notice_due_on(case.received_on)
+
+
+def notice_due_on(received_on: dt.date) -> dt.date:
+    """Last day for the 告知 of a petition received on ``received_on``."""
+    return deadlines.add_period(received_on, deadlines.period_days("notify"))
