@@ -269,7 +269,7 @@ def _cards(filters: Filters, sources: Sources, cases, session) -> tuple[dict, di
         if isinstance(v, str):
             cards[name] = v
         elif name in RATE_KPIS:
-            cards[name] = "—" if pd.isna(v) else f"{float(v):.1%}"
+            cards[name] = metrics.percent_text(v)
         else:
             cards[name] = f"{int(v):,}"
         detail[name]["shown"] = cards[name]

@@ -51,11 +51,13 @@ def readable(table):
     are. It hides nothing: give it a table that may be shown (see :func:`displayed`)."""
     import pandas as pd
 
+    from xinfang import metrics
+
     frame = table.to_frame() if isinstance(table, pd.Series) else table.copy()
     rates = _rate_names()
     for col in frame.columns:
         if str(col) in rates:
-            frame[col] = pd.Series([_percent(v) for v in frame[col]], index=frame.index, dtype=object)
+            frame[col] = pd.Series([metrics.percent_text(v) for v in frame[col]], index=frame.index, dtype=object)
     frame = frame.rename(columns=lambda c: HEADERS.get(str(c), str(c)))
     frame.index = frame.index.set_names([HEADERS.get(str(n), str(n)) if n is not None else None
                                          for n in frame.index.names])
@@ -67,14 +69,6 @@ def _rate_names() -> set[str]:
     from xinfang import metrics
 
     return set(metrics.definitions().get("rates", {}))
-
-
-def _percent(value) -> str:
-    if isinstance(value, str):
-        return value
-    if value is None or value != value:
-        return "—"
-    return f"{float(value):.1%}"
 
 
 def _cell(value):

@@ -52,6 +52,16 @@ class Period:
         return cls.quarter(day.year, (day.month - 1) // 3 + 1)
 
 
+def percent_text(value) -> str:
+    """A rate (a fraction) as a reader sees it: "86.2%"; "—" where there is none; text (a suppressed
+    "<5") as it is."""
+    if isinstance(value, str):
+        return value
+    if value is None or value != value:
+        return "—"
+    return f"{float(value):.1%}"
+
+
 @cache
 def definitions() -> dict:
     path = settings().data_dir / "kpis.yaml"
@@ -175,7 +185,7 @@ class Rate:
         return None if self.denominator == 0 else self.numerator / self.denominator
 
     def text(self) -> str:
-        return "—" if self.value is None else f"{self.value:.1%}"
+        return percent_text(self.value)
 
 
 def rate(frame, name: str, period: Period, scope: str = "全矿") -> Rate:
