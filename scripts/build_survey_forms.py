@@ -242,12 +242,14 @@ FORMS["xuanjiang_peixun"] = {
 
 # -- 5. 一人一策回访记录 (a follow-up visit of a plan) --------------------------------------------------
 FORMS["yirenyice_huifang"] = {
-    "settings": {"form_title": "一人一策回访记录", "form_id": "yirenyice_huifang", "version": "2026.1",
+    "settings": {"form_title": "一人一策回访记录", "form_id": "yirenyice_huifang", "version": "2026.2",
                  "default_language": LANGS[0], "xf_record": "visit"},
     "survey": [
-        Q("integer", "plan", "一人一策编号", "Follow-up plan number", required="yes", xf_field="visit.plan",
-          hint=("见一人一策台账；本表不填姓名", "See the plan ledger; no names on this form"),
-          constraint=". >= 1", constraint_message=("请填写台账上的编号", "Use the number in the ledger")),
+        # the ledger's plans, read when the form is drawn (xinfang.forms.sources); 2026.1 asked for the number
+        Q("select_one_from_file yirenyice.csv", "plan", "回访的一人一策", "Follow-up plan", required="yes",
+          appearance="minimal", xf_field="visit.plan",
+          hint=("按编号、单位、责任人选择；列表不显示姓名，本表也不填姓名",
+                "Choose by number, unit or officer; no names are shown or asked for")),
         Q("date", "visited_on", "回访日期", "Date of visit", required="yes", default="today()",
           xf_field="visit.visited_on", **NOT_FUTURE),
         Q("select_one way", "way", "回访方式", "How", required="yes"),

@@ -227,8 +227,9 @@ class FieldBox:
             if [c.name for c in choices] != self.input.names:
                 self.input.set_options(self._options(choices, language))
         elif isinstance(self.input, w.Dropdown | w.RadioButtons | w.ToggleButtons):
-            if [c.name for c in choices] != [n for _, n in self.input.options]:
-                self._set_options(self._options(choices, language))
+            options = self._options(choices, language)
+            if options != [tuple(o) for o in self.input.options]:  # other choices, or the same relabelled
+                self._set_options(options)
 
     def _set_options(self, options: list[tuple[str, str]]) -> None:
         keep = self.input.value

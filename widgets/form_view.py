@@ -36,7 +36,8 @@ class FormView(w.VBox):
     def __init__(self, spec: FormSpec, on_submit: Callable[[Mapping, str], forms.Receipt] | None = None,
                  language: str = DEFAULT_LANGUAGE, today: dt.date | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.spec = spec
+        self.base_spec = spec  # as loaded; self.spec adds the choices read from the ledger (forms.sources)
+        self.spec = forms.with_choices(spec)
         self.language = language if language in spec.languages else spec.languages[0]
         self.on_submit = on_submit or database_submit(spec)
         self._today = today
@@ -272,7 +273,17 @@ class FormView(w.VBox):
         self._touched.clear()
         self._show_required = False
         self.instance_id = forms.new_instance_id()
+        self._reload_choices()
         self._refresh()
+
+    def _reload_choices(self) -> None:
+        """Read the ledger's lists again (a visit just recorded changes a plan's 上次回访)."""
+        spec = forms.with_choices(self.base_spec)
+        if spec is self.base_spec:
+            return
+        self.spec = spec
+        for b in self._all_boxes():
+            b.field = spec[b.field.name]
 
 
 def database_submit(spec: FormSpec) -> Callable[[Mapping, str], forms.Receipt]:

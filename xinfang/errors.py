@@ -234,6 +234,11 @@ _CATALOGUE: dict[str, Entry] = {
         "请在 choices 表中添加该列表，或改正列表名。",
         "{file!r} sheet survey row {row} column {column}: choice list {list!r} is not on the choices sheet.",
     ),
+    "form.unknown_source": Entry(
+        "「{file}」survey 表第 {row} 行「{column}」列：没有名为「{source}」的数据来源。"
+        "请在 select_one_from_file 后面改写以下之一：{known}。",
+        "{file!r} sheet survey row {row} column {column}: there is no data source {source!r}; use one of {known}.",
+    ),
     "form.duplicate_name": Entry(
         "「{file}」{sheet} 表第 {row} 行「{column}」列：名称「{name}」与第 {other_row} 行重复。请改用不重复的名称。",
         "{file!r} sheet {sheet} row {row} column {column}: the name {name!r} repeats row {other_row}.",

@@ -401,11 +401,14 @@ def export_submissions(path=None, *, forms: list[str] | None = None, period=None
 
 
 def _field_rows(sheet: str, spec, plan, header) -> list[list]:
+    from xinfang.forms.sources import SOURCES
+
     rows = []
     for (f, opt), col in zip(plan, header, strict=True):
         if opt is not None:
             continue
-        options = "；".join(f"{c.name}={c.label()}" for c in f.choices)
+        options = ("；".join(f"{c.name}={c.label()}" for c in f.choices) if not f.source
+                   else f"{SOURCES[f.source].what}中的编号")
         rows.append([sheet, col, f.name, f.kind, options])
     return rows
 

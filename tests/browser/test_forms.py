@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from xinfang.forms.sources import SOURCES
 from xinfang.storage import db
 from xinfang.storage.models import Activity, Case, FollowUpPlan, FollowUpVisit, PiiVault, RiskItem, Submission
 
@@ -148,18 +149,27 @@ def test_training_followup_and_risk_forms(servers, office_page, demo_db):
     f.submit().to_be_visible()
     assert _count(demo_db, Activity, Activity.audience == "支部书记") == before + 1
 
+    # the plan is chosen from the ledger's list, which names no one and says nothing of the concern
     with db.session(db.make_engine(demo_db)) as s:
-        plan_id = s.scalar(sa.select(FollowUpPlan.id).order_by(FollowUpPlan.id))
+        plan_id = s.scalar(sa.select(FollowUpPlan.id).where(FollowUpPlan.status == "跟进中").order_by(FollowUpPlan.id))
+        label = next(c.label() for c in SOURCES["yirenyice.csv"].rows(s) if c.name == str(plan_id))
+        concerns = set(s.scalars(sa.select(FollowUpPlan.concern)))
     _open(page, f"{servers['office']}?form=yirenyice_huifang")
+    options = page.locator(".xf-input-plan select option").all_inner_texts()
+    assert label in options and len(options) == _count(demo_db, FollowUpPlan)
+    assert not [o for o in options if any(c in o for c in concerns)]
     f = Form(page)
-    f.text("plan", str(plan_id))
+    f.choose("plan", label)
     f.choose("way", "谈心谈话")
     f.text("visitor", "李干事")
     f.choose("mood", "好转")
     f.text("notes", "工伤待遇已落实，情绪好转")
+    screenshot(page, "form-visit-plan-chosen")
     before = _count(demo_db, FollowUpVisit, FollowUpVisit.plan_id == plan_id)
     f.submit().to_be_visible()
     assert _count(demo_db, FollowUpVisit, FollowUpVisit.plan_id == plan_id) == before + 1
+    mine = page.locator(".xf-input-plan select option", has_text=re.compile(f"^{plan_id}号｜"))
+    expect(mine).to_contain_text(f"上次回访：{dt.date.today().isoformat()}")  # the list read again
 
     _open(page, f"{servers['office']}?form=buwending_paicha")
     f = Form(page)

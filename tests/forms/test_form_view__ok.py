@@ -36,7 +36,7 @@ def visible(box) -> bool:
 
 
 @pytest.mark.parametrize("key", sorted(forms.available()))
-def test_every_shipped_form_renders__ok(key):
+def test_every_shipped_form_renders__ok(key, mine):  # a database: the visit form lists the ledger's plans
     view = FormView(forms.by_key(key), on_submit=Recorder())
     assert view.submit_button.description == "提交"
     for name, box in view.boxes.items():

@@ -14,6 +14,7 @@ from xinfang.errors import FormDefinitionError
 from xinfang.forms.engine import Evaluation, evaluate_form
 from xinfang.forms.loader import load, loads
 from xinfang.forms.records import Receipt, existing_receipt, new_instance_id, submit
+from xinfang.forms.sources import with_choices
 from xinfang.forms.spec import LANGUAGES, Choice, Field, FormSpec
 
 FORMS_DIR = PROJECT_ROOT / "survey_forms"
@@ -66,7 +67,7 @@ def _cached(path: Path) -> FormSpec:
 
 
 # Bump when FormSpec's shape changes, so older cache files are not read.
-_CACHE_SALT = b"formspec-1"
+_CACHE_SALT = b"formspec-2"
 
 
 def served_on(server: str) -> dict[str, str]:
@@ -82,4 +83,4 @@ def served_on(server: str) -> dict[str, str]:
 
 
 __all__ = ["served_on", "FORMS_DIR", "LANGUAGES", "Choice", "Evaluation", "Field", "FormSpec", "Receipt", "available",
-           "by_key", "evaluate_form", "existing_receipt", "load", "loads", "new_instance_id", "submit"]
+           "by_key", "evaluate_form", "existing_receipt", "load", "loads", "new_instance_id", "submit", "with_choices"]

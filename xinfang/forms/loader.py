@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from xinfang import vocab
 from xinfang.errors import FormDefinitionError
 from xinfang.forms.expressions import Expression, ExpressionSyntaxError, parse
+from xinfang.forms.sources import SOURCES
 from xinfang.forms.spec import DEFAULT_LANGUAGE, LANGUAGES, Choice, Field, FormSpec
 from xinfang.forms.targets import COMPATIBLE, KIND_ZH, RECORDS, TARGETS
 
@@ -26,8 +27,10 @@ _TYPES = {
     "end repeat": "end_repeat",
 }
 _SELECTS = {"select_one": "select_one", "select_multiple": "select_multiple"}
-KNOWN_TYPES = ("text, integer, decimal, select_one 列表名, select_multiple 列表名, date, datetime, note, "
-               "calculate, begin_group, end_group, begin_repeat, end_repeat")
+# choices from a list the workbook keeps, named like the CSV an ODK form would attach (forms.sources)
+_FROM_FILE = {"select_one_from_file": "select_one", "select_multiple_from_file": "select_multiple"}
+KNOWN_TYPES = ("text, integer, decimal, select_one 列表名, select_multiple 列表名, select_one_from_file 数据来源, "
+               "date, datetime, note, calculate, begin_group, end_group, begin_repeat, end_repeat")
 _JSON_KINDS = {"text": "text", "integer": "integer", "decimal": "decimal", "select one": "select_one",
                "select all that apply": "select_multiple", "date": "date", "dateTime": "datetime",
                "datetime": "datetime", "note": "note", "calculate": "calculate", "group": "group",
@@ -118,6 +121,7 @@ class _Checker:
         self.settings = (data.settings or [{}])[0] if data.settings else {}
         self.survey = list(data.survey or [])
         self.choice_rows = list(data.choices or [])
+        self.sources: dict[str, str] = {}  # question name → the select_*_from_file list it draws from
 
     def fail(self, code: str, **params) -> None:
         raise FormDefinitionError(code, file=self.file, **params)
@@ -159,10 +163,12 @@ class _Checker:
         for i, row in enumerate(self.survey):
             if not row:
                 continue
-            kind, list_name = self._type(row, i + 2, choice_lists)
+            kind, list_name, source = self._type(row, i + 2, choice_lists)
             if kind in {"end_group", "end_repeat"}:
                 continue
             name = row.get("name")
+            if source:
+                self.sources[name] = source
             if not name:
                 self.fail("form.missing_name", row=i + 2, column="name")
             if name in names:
@@ -190,10 +196,13 @@ class _Checker:
                         self.fail("form.unknown_reference", row=i + 2, column=col, name=ref)
                 if canon == "choice_filter":
                     list_name = kinds.get(row.get("name"), (None, None))[1]
-                    known = {k for r in self.choice_rows if r.get("list_name") == list_name for k in r}
+                    source = self.sources.get(row.get("name"))
+                    known = (set(SOURCES[source].columns) if source else
+                             {k for r in self.choice_rows if r.get("list_name") == list_name for k in r})
                     for c in sorted(expr.columns - known - {"name"}):
                         self.fail("form.bad_expression", row=i + 2, column=col, expr=text,
-                                  detail=f"choices 表的「{list_name}」列表没有「{c}」列")
+                                  detail=f"数据来源「{source}」没有「{c}」列" if source else
+                                  f"choices 表的「{list_name}」列表没有「{c}」列")
             col = next((k for k in row if k.strip().lower() == "xf_field"), None)
             if col and row.get(col):
                 self._target(row, i + 2, col, prefixes, anonymous, kinds, targets_seen, choice_lists)
@@ -211,22 +220,28 @@ class _Checker:
                       fix="填写 yes（匿名表单）或 no")
         return raw in {"yes", "true", "true()", "y", "1"}
 
-    def _type(self, row: dict, n: int, lists: dict) -> tuple[str, str | None]:
+    def _type(self, row: dict, n: int, lists: dict) -> tuple[str, str | None, str | None]:
+        """(kind, choice list, data source) of a survey row."""
         col = next((k for k in row if k.strip().lower() == "type"), "type")
         raw = " ".join(str(row.get(col, "")).split())
         if not raw:
             self.fail("form.unknown_type", row=n, column=col, value="", known=KNOWN_TYPES)
         parts = raw.split(" ")
-        if parts[0] in _SELECTS:
+        if parts[0] in _SELECTS or parts[0] in _FROM_FILE:
             if len(parts) != 2:
                 self.fail("form.unknown_type", row=n, column=col, value=raw, known=KNOWN_TYPES)
+            if parts[0] in _FROM_FILE:
+                if parts[1] not in SOURCES:
+                    self.fail("form.unknown_source", row=n, column=col, source=parts[1],
+                              known="、".join(f"{s.file}（{s.what}）" for s in SOURCES.values()))
+                return _FROM_FILE[parts[0]], None, parts[1]
             if parts[1] not in lists:
                 self.fail("form.missing_choices", row=n, column=col, list=parts[1])
-            return _SELECTS[parts[0]], parts[1]
+            return _SELECTS[parts[0]], parts[1], None
         kind = _TYPES.get(raw) or _TYPES.get(raw.lower())
         if not kind:
             self.fail("form.unknown_type", row=n, column=col, value=raw, known=KNOWN_TYPES)
-        return kind, None
+        return kind, None, None
 
     def _target(self, row, n, col, prefixes, anonymous, kinds, seen, lists) -> None:
         value = str(row[col]).strip()
@@ -247,7 +262,11 @@ class _Checker:
                       problem=f"写入目标「{value}」已由第 {seen[value]} 行使用", fix="每个写入目标只用一次")
         seen[value] = n
         kind, list_name = kinds.get(row.get("name"), (None, None))
-        if kind not in COMPATIBLE[target.kind]:
+        source = self.sources.get(row.get("name"))
+        # a choice written to a number field must be a number: a numeric source, or a list named 1, 2, 3 …
+        numeric = (SOURCES[source].numeric if source else
+                   bool(list_name) and all(str(c).lstrip("-").isdecimal() for c in lists[list_name]))
+        if kind not in COMPATIBLE[target.kind] or (target.kind == "int" and kind == "select_one" and not numeric):
             self.fail("form.target_not_allowed", row=n, column=col,
                       problem=f"题型「{kind}」不能写入「{value}」（需要{KIND_ZH[target.kind]}）",
                       fix="改题型，或改用其他写入目标")
@@ -326,7 +345,8 @@ def _build(data: DefinitionData, file: str, path: str, source: bytes) -> FormSpe
         hints = _texts(node.get("hint"), default)
         langs.update(labels, hints)
         choices = ()
-        if kind in {"select_one", "select_multiple"}:
+        source = checker.sources.get(name)
+        if kind in {"select_one", "select_multiple"} and not source:  # a source's choices are read at use
             list_name = node.get("list_name") or node.get("itemset")
             items = js.get("choices", {}).get(list_name) or node.get("choices") or []
             built = []
@@ -353,7 +373,8 @@ def _build(data: DefinitionData, file: str, path: str, source: bytes) -> FormSpe
             read_only=flag(bind.get("readonly"), name, "read_only"),
             default=None if node.get("default") in (None, "") else str(node["default"]),
             appearance=str(node.get("control", {}).get("appearance", "") or ""),
-            list_name=node.get("list_name") or node.get("itemset"), choices=choices, children=children,
+            list_name=None if source else node.get("list_name") or node.get("itemset"), source=source,
+            choices=choices, children=children,
             target=target, repeat=repeat,
         )
 

@@ -25,6 +25,7 @@ from xinfang.cases import NewCase, register_cases
 from xinfang.errors import FormAnswersError, FormDefinitionError, ValidationError, message
 from xinfang.forms.engine import evaluate_form, is_empty
 from xinfang.forms.expressions import to_string
+from xinfang.forms.sources import with_choices
 from xinfang.forms.spec import DEFAULT_LANGUAGE, Field, FormSpec
 from xinfang.forms.targets import TARGETS, TRUE_VALUES
 from xinfang.storage.models import (
@@ -217,6 +218,7 @@ def submit(session: Session, spec: FormSpec, answers: Mapping[str, object], inst
     if not isinstance(answers, Mapping):
         raise FormAnswersError([("", None, message("form.bad_type", label="答卷", expected="题目与答案的对照表",
                                                    value=type(answers).__name__))])
+    spec = with_choices(spec, session)  # a plan chosen from the ledger must be in it now
     ev = evaluate_form(spec, answers, today=today, language=language, strict=True)
     if ev.errors:
         raise FormAnswersError(ev.problems)

@@ -52,6 +52,7 @@ class Field:
     default: str | None = None
     appearance: str = ""
     list_name: str | None = None
+    source: str | None = None  # select_one_from_file: a list the workbook fills (xinfang.forms.sources)
     choices: tuple[Choice, ...] = ()
     children: tuple[Field, ...] = ()
     target: str | None = None

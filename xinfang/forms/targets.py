@@ -84,7 +84,7 @@ RECORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 # question types that may feed each target kind (calculate may feed any)
 COMPATIBLE: dict[str, set[str]] = {
     "text": {"text", "select_one", "calculate"},
-    "int": {"integer", "calculate"},
+    "int": {"integer", "select_one", "calculate"},  # select_one: only when its choices are numbers
     "date": {"date", "calculate"},
     "bool": {"select_one", "calculate"},
     "unit": {"select_one", "text", "calculate"},

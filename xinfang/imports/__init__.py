@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from xinfang.errors import ValidationError
+from xinfang.forms.sources import with_choices
 from xinfang.imports.batches import Progress, write_form_rows
 from xinfang.imports.mapping import ColumnMapping, header_key, load_mapping
 from xinfang.imports.report import ImportReport, Refusal
@@ -70,7 +71,8 @@ def run_import(kind: str, path: str | Path, *, form=None, mapping: str | Path | 
 
             ledger.run(table, cmap, report, dry_run=dry_run, tick=tick)
         else:
-            spec = _spec(form, cmap, "问卷星答卷" if key == "wjx" else "Kobo/ODK 答卷")
+            # a choice drawn from the ledger (select_one_from_file) is matched against the ledger as it is now
+            spec = with_choices(_spec(form, cmap, "问卷星答卷" if key == "wjx" else "Kobo/ODK 答卷"))
             report.form = spec.title
             if key == "wjx":
                 from xinfang.imports import wjx as source
