@@ -113,3 +113,36 @@ def test_list_cases_puts_the_open_cases_first(named_case):
     for limit in (2, 4):  # the first rows of the same order, and the count of all
         shown, total = casework.list_cases(today=D(2026, 11, 20), limit=limit)
         assert [r["id"] for r in shown] == [r["id"] for r in rows][:limit] and total == 5
+
+
+def test_list_cases_says_which_cases_still_wait_for_their_notice(named_case):
+    """A case without its written 告知 (条例第二十三条) says how long is left for it, or how late it is,
+    and 待告知 lists those cases; once 告知 is given the case no longer shows it. The list's 期限 cell
+    was empty for a new registration, so a case about to miss its 告知 looked like one with no deadline."""
+    from widgets.case_list import render
+
+    def new(text: str, on: dt.date) -> int:
+        with db.session() as s:
+            return register_case(s, NewCase(text=text, received_on=on, channel="来访", intake_mode="匿名",
+                                            unit="更新队")).case_id
+
+    late = new("宿舍漏雨", D(2026, 11, 2))  # 告知 due 2026-11-17
+    waiting = new("班车太挤", D(2026, 11, 10))  # 告知 due 2026-11-25
+    casework.act(named_case, "受理", on=D(2026, 9, 2), actor="李干事")  # accepted, 告知 not yet given
+    told = new("澡堂热水不够", D(2026, 11, 12))
+    casework.act(told, "告知", on=D(2026, 11, 13), actor="李干事")
+
+    rows, total = casework.list_cases(today=D(2026, 11, 20))
+    by_id = {r["id"]: r for r in rows}
+    assert (by_id[late]["notice_due"], by_id[late]["notice_left"]) == (D(2026, 11, 17), -3)
+    assert (by_id[waiting]["notice_due"], by_id[waiting]["notice_left"]) == (D(2026, 11, 25), 5)
+    assert by_id[named_case]["notice_left"] == -65 and by_id[named_case]["days_left"] == -18
+    assert by_id[told]["notice_due"] is None and by_id[told]["notice_left"] is None
+
+    pending, n = casework.list_cases(due="notice", today=D(2026, 11, 20))
+    assert n == 3 and {r["id"] for r in pending} == {late, waiting, named_case}
+
+    html = render(rows, total, "?page=case")
+    assert "告知逾期 3 天" in html and "待告知，剩 5 天" in html and 'title="告知期限 2026-11-25"' in html
+    assert "逾期 18 天</span><br><span" in html  # both deadlines of the accepted case
+    assert html.count('data-testid="notice-') == 3

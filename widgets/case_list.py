@@ -16,9 +16,14 @@ def render(rows: list[dict], total: int, link: str) -> str:
     e = html.escape
     body = []
     for r in rows:
-        left = r["days_left"]
-        badge = "" if left is None else (
-            f'<span style="color:#b42318" data-testid="overdue">逾期 {-left} 天</span>' if left < 0 else f"剩 {left} 天")
+        left, notice = r["days_left"], r.get("notice_left")
+        badges = [] if left is None else [
+            f'<span style="color:#b42318" data-testid="overdue">逾期 {-left} 天</span>' if left < 0 else f"剩 {left} 天"]
+        if notice is not None:  # the written 告知 is still to be given (条例第二十三条)
+            title = e(f"告知期限 {r['notice_due']}")
+            badges.append(f'<span style="color:#b42318" data-testid="notice-late" title="{title}">告知逾期 {-notice} 天</span>'
+                          if notice < 0 else f'<span data-testid="notice-due" title="{title}">待告知，剩 {notice} 天</span>')
+        badge = "<br>".join(badges)
         body.append(
             f'<tr data-testid="case-row"><td><a href="{e(link)}&id={r["id"]}" data-testid="case-link">{e(r["case_no"])}</a></td>'
             f'<td>{e(str(r["received_on"]))}</td><td>{e(r["unit"] or "")}</td><td>{e(r["status"])}</td>'
@@ -35,7 +40,8 @@ class CaseList(w.VBox):
         self.link = link
         self.status = w.Dropdown(options=[ALL, *vocab.terms("case_statuses")], description="状态")
         self.unit = w.Dropdown(options=[ALL, *casework.units()], description="单位")
-        self.due = w.ToggleButtons(options=[("全部", ""), ("已逾期", "overdue"), ("7 日内到期", "soon")], value="")
+        self.due = w.ToggleButtons(options=[("全部", ""), ("已逾期", "overdue"), ("7 日内到期", "soon"),
+                                            ("待告知", "notice")], value="")
         self.search = w.Text(placeholder="按内容或编号搜索", continuous_update=False)
         self.table = w.HTML()
         for widget in (self.status, self.unit, self.due, self.search):

@@ -36,7 +36,9 @@ def list_cases(*, status: str | None = None, unit: str | None = None, due: str |
                search: str | None = None, today: dt.date | None = None, limit: int = LIST_LIMIT) -> tuple[list[dict], int]:
     """Cases matching the filters, and how many match in all: the open cases first, the nearest deadline
     first (a case not yet accepted has no 办理期限: its 告知 deadline stands for it), then the closed cases,
-    latest first. ``due``: 'overdue' (open and past the deadline) or 'soon' (open, deadline within 7 days)."""
+    latest first. ``due``: 'overdue' (open and past the deadline), 'soon' (open, deadline within 7 days) or
+    'notice' (open and not yet given its written 告知). An open case without its 告知 carries ``notice_due``
+    (the last day for it, holidays counted) and ``notice_left`` (days until then; negative when late)."""
     today = today or dt.date.today()
     open_statuses = vocab.terms("open_statuses")
     q = select(Case.id, Case.case_no, Case.received_on, Case.status, Case.due_on, Case.channel, Case.intake_mode,
@@ -49,6 +51,9 @@ def list_cases(*, status: str | None = None, unit: str | None = None, due: str |
         q = q.where(Case.status.in_(open_statuses), Case.due_on < today)
     elif due == "soon":
         q = q.where(Case.status.in_(open_statuses), Case.due_on >= today, Case.due_on <= today + dt.timedelta(days=7))
+    notified = select(CaseEvent.id).where(CaseEvent.case_id == Case.id, CaseEvent.kind == "告知").exists()
+    if due == "notice":
+        q = q.where(Case.status.in_(open_statuses), ~notified)
     if search:
         q = q.where(Case.text.contains(search) | (Case.case_no == search.strip()))
     is_open = Case.status.in_(open_statuses)
@@ -56,14 +61,18 @@ def list_cases(*, status: str | None = None, unit: str | None = None, due: str |
         total = s.scalar(select(func.count()).select_from(q.subquery()))
         # the open cases are the office's work in hand (a few thousand at most): ordered here, because the
         # 告知 deadline counts holidays (xinfang.deadlines), which SQL cannot
-        rows = [dict(r) for r in s.execute(q.where(is_open)).mappings()]
+        rows = [dict(r) for r in s.execute(q.add_columns(notified.label("notified")).where(is_open)).mappings()]
         rows.sort(key=lambda r: (r["due_on"] or lifecycle.notice_due_on(r["received_on"]), -r["id"]))
         rows = rows[:limit]
         if len(rows) < limit:
             closed = q.where(~is_open).order_by(Case.received_on.desc(), Case.id.desc()).limit(limit - len(rows))
             rows += [dict(r) for r in s.execute(closed).mappings()]
     for item in rows:
-        item["days_left"] = (item["due_on"] - today).days if item["due_on"] and item["status"] in open_statuses else None
+        still_open = item["status"] in open_statuses
+        item["days_left"] = (item["due_on"] - today).days if item["due_on"] and still_open else None
+        pending = still_open and not item.pop("notified", True)
+        item["notice_due"] = lifecycle.notice_due_on(item["received_on"]) if pending else None
+        item["notice_left"] = (item["notice_due"] - today).days if pending else None
     return rows, int(total or 0)
 
 
