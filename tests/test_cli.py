@@ -210,3 +210,34 @@ def test_import_of_a_wrong_file__error(tmp_path):
     r = run("import", "ledger", str(bad), env=env)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "台账.pdf" in r.stderr and "不能导入" in r.stderr
+
+
+@pytest.mark.parametrize("args, said", [
+    (["nothing"], "错误：命令不能是「nothing」，可选：db、demo、analyse、"),
+    (["db"], "错误：缺少必填的参数：操作 / Error: the following arguments are required: action"),
+    (["db", "up"], "错误：操作不能是「up」，可选：upgrade、status / "),
+    (["demo", "--cases", "many"], "错误：参数 --cases 应为整数，这里是「many」 / "),
+    (["kpi", "--bogus"], "错误：不认识的参数：--bogus / "),
+    (["user", "add", "x"], "错误：缺少必填的参数：--name、--role / "),
+    (["user", "passwd", "x", "--generate", "--password-stdin"], "错误：参数 --password-stdin 不能与 --generate 同时使用 / "),
+    (["serve", "--only"], "错误：参数 --only 后面要写一个值 / "),
+])
+def test_the_parsers_own_messages_in_chinese__error(capsys, args, said):
+    """argparse's usage line and refusals were English (「usage: … error: argument command: invalid choice」)."""
+    from xinfang import cli
+
+    with pytest.raises(SystemExit) as info:
+        cli.build_parser().parse_args(args)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("用法：xinfang") and err.splitlines()[-1].startswith(said), err
+
+
+def test_help_in_chinese__ok(capsys):
+    from xinfang import cli
+
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["user", "add", "--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("用法：xinfang user add") and "选项:" in out and "-h, --help        显示本帮助并退出" in out
+    assert "show this help" not in out and "usage" not in out

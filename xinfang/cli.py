@@ -545,8 +545,66 @@ def cmd_lab(args: argparse.Namespace) -> int:
 # -- entry --------------------------------------------------------------------------------------
 
 
+# argparse's own words (usage, section titles, its error messages), in Chinese. argparse takes them from
+# gettext, but a catalogue for it would have to be compiled and chosen through the process's locale
+# (LANGUAGE, LC_MESSAGES), which a server started by systemd does not carry; the few messages it passes
+# to error() are matched here instead, the English original kept after the slash as in our own errors.
+_ARGPARSE_MESSAGES = (
+    (r"unrecognized arguments: (?P<x>.*)", "不认识的参数：{x}"),
+    (r"the following arguments are required: (?P<x>.*)", "缺少必填的参数：{x}"),
+    (r"argument (?P<arg>\S+): invalid choice: (?P<x>.*?) \(choose from (?P<choices>.*)\)", "{arg}不能是「{x}」，可选：{choices}"),
+    (r"argument (?P<arg>\S+): expected one argument", "{arg}后面要写一个值"),
+    (r"argument (?P<arg>\S+): invalid (?P<type>\w+) value: (?P<x>.*)", "{arg}应为{type}，这里是「{x}」"),
+    (r"argument (?P<arg>\S+): not allowed with argument (?P<other>\S+)", "{arg}不能与 {other} 同时使用"),
+    (r"ambiguous option: (?P<x>\S+) could match (?P<choices>.*)", "选项 {x} 不明确，可能是：{choices}"),
+)
+_ARGPARSE_TYPES = {"int": "整数", "float": "数字"}
+_ARGPARSE_NAMES = {"command": "命令", "action": "操作"}  # the subcommands' dest names
+
+
+def _argparse_zh(message: str) -> str | None:
+    import re
+
+    def plain(text: str) -> str:
+        names = (part.strip().strip("'\"") for part in text.split(","))
+        return "、".join(_ARGPARSE_NAMES.get(n, n) for n in names)
+
+    for pattern, zh in _ARGPARSE_MESSAGES:
+        m = re.fullmatch(pattern, message)
+        if m:
+            parts = {k: plain(v) for k, v in m.groupdict().items()}
+            if "arg" in parts:
+                parts["arg"] = parts["arg"] if parts["arg"] in _ARGPARSE_NAMES.values() else f"参数 {parts['arg']} "
+            if "type" in parts:
+                parts["type"] = _ARGPARSE_TYPES.get(parts["type"], "有效的值")
+            return zh.format(**parts)
+    return None
+
+
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse speaking Chinese: usage, section titles, -h and its error messages (see above)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        zh = _argparse_zh(message)
+        self.exit(2, f"错误：{zh} / Error: {message}\n" if zh else f"错误 / Error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="xinfang", description="信访工作簿命令行 / xinfang workbook command line")
+    p = _Parser(prog="xinfang", description="信访工作簿命令行 / xinfang workbook command line")
     sub = p.add_subparsers(dest="command", required=True)
 
     d = sub.add_parser("db", help="数据库：建立或升级结构（upgrade），查看状态（status）")
