@@ -102,6 +102,7 @@ def test_list_cases_puts_the_open_cases_first(named_case):
         casework.act(case_id, "办结", on=on + dt.timedelta(days=30), actor="李干事")
     later = new("食堂饭菜价格高", D(2026, 10, 1))
     casework.act(later, "受理", on=D(2026, 10, 1), actor="李干事")  # due 2026-11-30
+    casework.act(later, "告知", on=D(2026, 10, 2), actor="李干事")  # (a 告知 still owed would come first)
     waiting = new("宿舍漏雨", D(2026, 11, 10))  # registered, not yet accepted: 告知 by 2026-11-25
 
     rows, total = casework.list_cases(today=D(2026, 11, 20))
@@ -131,6 +132,8 @@ def test_list_cases_says_which_cases_still_wait_for_their_notice(named_case):
     casework.act(named_case, "受理", on=D(2026, 9, 2), actor="李干事")  # accepted, 告知 not yet given
     told = new("澡堂热水不够", D(2026, 11, 12))
     casework.act(told, "告知", on=D(2026, 11, 13), actor="李干事")
+    mid = new("食堂排队太久", D(2026, 10, 10))  # told, not accepted: its 告知 deadline 10-26 orders it
+    casework.act(mid, "告知", on=D(2026, 10, 12), actor="李干事")
 
     rows, total = casework.list_cases(today=D(2026, 11, 20))
     by_id = {r["id"]: r for r in rows}
@@ -138,6 +141,8 @@ def test_list_cases_says_which_cases_still_wait_for_their_notice(named_case):
     assert (by_id[waiting]["notice_due"], by_id[waiting]["notice_left"]) == (D(2026, 11, 25), 5)
     assert by_id[named_case]["notice_left"] == -65 and by_id[named_case]["days_left"] == -18
     assert by_id[told]["notice_due"] is None and by_id[told]["notice_left"] is None
+    # the nearest deadline first: the accepted case's 告知 (09-16), owed before its 办理期限 (11-02)
+    assert [r["id"] for r in rows] == [named_case, mid, late, waiting, told]
 
     pending, n = casework.list_cases(due="notice", today=D(2026, 11, 20))
     assert n == 3 and {r["id"] for r in pending} == {late, waiting, named_case}

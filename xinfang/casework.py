@@ -35,9 +35,9 @@ def staff_names() -> list[str]:
 def list_cases(*, status: str | None = None, unit: str | None = None, due: str | None = None,
                search: str | None = None, today: dt.date | None = None, limit: int = LIST_LIMIT) -> tuple[list[dict], int]:
     """Cases matching the filters, and how many match in all: the open cases first, the nearest deadline
-    first (a case not yet accepted has no 办理期限: its 告知 deadline stands for it), then the closed cases,
-    latest first. ``due``: 'overdue' (open and past the deadline), 'soon' (open, deadline within 7 days) or
-    'notice' (open and not yet given its written 告知). An open case without its 告知 carries ``notice_due``
+    first (办理期限, or the 告知 deadline while the 告知 is not given), then the closed cases, latest first.
+    ``due``: 'overdue' (open and past the deadline), 'soon' (open, deadline within 7 days) or 'notice'
+    (open and not yet given its written 告知). An open case without its 告知 carries ``notice_due``
     (the last day for it, holidays counted) and ``notice_left`` (days until then; negative when late)."""
     today = today or dt.date.today()
     open_statuses = vocab.terms("open_statuses")
@@ -62,7 +62,7 @@ def list_cases(*, status: str | None = None, unit: str | None = None, due: str |
         # the open cases are the office's work in hand (a few thousand at most): ordered here, because the
         # 告知 deadline counts holidays (xinfang.deadlines), which SQL cannot
         rows = [dict(r) for r in s.execute(q.add_columns(notified.label("notified")).where(is_open)).mappings()]
-        rows.sort(key=lambda r: (r["due_on"] or lifecycle.notice_due_on(r["received_on"]), -r["id"]))
+        rows.sort(key=lambda r: (_first_deadline(r), -r["id"]))
         rows = rows[:limit]
         if len(rows) < limit:
             closed = q.where(~is_open).order_by(Case.received_on.desc(), Case.id.desc()).limit(limit - len(rows))
@@ -74,6 +74,15 @@ def list_cases(*, status: str | None = None, unit: str | None = None, due: str |
         item["notice_due"] = lifecycle.notice_due_on(item["received_on"]) if pending else None
         item["notice_left"] = (item["notice_due"] - today).days if pending else None
     return rows, int(total or 0)
+
+
+def _first_deadline(row: dict) -> dt.date:
+    """The deadline an open case meets next: its 办理期限, or the 告知 deadline when that comes first and the
+    告知 is not given; a case not yet accepted has no 办理期限, and its 告知 deadline stands for it."""
+    notice = lifecycle.notice_due_on(row["received_on"])
+    if row["due_on"] is None:
+        return notice
+    return row["due_on"] if row["notified"] else min(row["due_on"], notice)
 
 
 def case_detail(case_id: int, today: dt.date | None = None) -> dict:
