@@ -151,3 +151,4 @@ def test_list_cases_says_which_cases_still_wait_for_their_notice(named_case):
     assert "告知逾期 3 天" in html and "待告知，剩 5 天" in html and 'title="告知期限 2026-11-25"' in html
     assert "逾期 18 天</span><br><span" in html  # both deadlines of the accepted case
     assert html.count('data-testid="notice-') == 3
+    assert "待告知，今天到期" in render(casework.list_cases(today=D(2026, 11, 25))[0], total, "?page=case")

@@ -12,17 +12,21 @@ from xinfang.script import verbatim
 ALL = "全部"
 
 
+def _left(days: int) -> str:
+    return "今天到期" if days == 0 else f"剩 {days} 天"
+
+
 def render(rows: list[dict], total: int, link: str) -> str:
     e = html.escape
     body = []
     for r in rows:
         left, notice = r["days_left"], r.get("notice_left")
         badges = [] if left is None else [
-            f'<span style="color:#b42318" data-testid="overdue">逾期 {-left} 天</span>' if left < 0 else f"剩 {left} 天"]
+            f'<span style="color:#b42318" data-testid="overdue">逾期 {-left} 天</span>' if left < 0 else _left(left)]
         if notice is not None:  # the written 告知 is still to be given (条例第二十三条)
             title = e(f"告知期限 {r['notice_due']}")
             badges.append(f'<span style="color:#b42318" data-testid="notice-late" title="{title}">告知逾期 {-notice} 天</span>'
-                          if notice < 0 else f'<span data-testid="notice-due" title="{title}">待告知，剩 {notice} 天</span>')
+                          if notice < 0 else f'<span data-testid="notice-due" title="{title}">待告知，{_left(notice)}</span>')
         badge = "<br>".join(badges)
         body.append(
             f'<tr data-testid="case-row"><td><a href="{e(link)}&id={r["id"]}" data-testid="case-link">{e(r["case_no"])}</a></td>'
