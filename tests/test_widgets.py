@@ -89,7 +89,7 @@ def test_ledger_views_on_demo(demo_db, monkeypatch, tmp_path):
     import shutil
 
     from widgets.ledger_views import PlanList, RiskLedger
-    from xinfang import config
+    from xinfang import config, ledgers
 
     copy = tmp_path / "demo.db"  # the test changes a status: work on a copy of the shared demo
     shutil.copyfile(demo_db.removeprefix("sqlite:///"), copy)
@@ -109,7 +109,11 @@ def test_ledger_views_on_demo(demo_db, monkeypatch, tmp_path):
     ledger.status.value = "已化解"
     assert ledger.item.options and ledger.item.options[0][1] == ledger.item.value
     plans = PlanList().table.value
-    assert plans.count('data-testid="plan-row"') == 30
+    assert plans.count('data-testid="plan-row"') == 30 and "记录回访" not in plans
+    linked = PlanList(visit_link="?form=yirenyice_huifang&plan=").table.value
+    ids = [p["id"] for p in ledgers.list_plans() if p["status"] != "已结束"]
+    assert linked.count('data-testid="plan-visit"') == len(ids) > 0
+    assert f'href="?form=yirenyice_huifang&amp;plan={ids[0]}"' in linked
     import sqlalchemy as sa
 
     from xinfang.storage.models import PiiVault

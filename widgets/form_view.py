@@ -34,7 +34,8 @@ class FormView(w.VBox):
     """A form drawn from ``spec``. ``on_submit(answers, instance_id) -> Receipt``; default writes to the DB."""
 
     def __init__(self, spec: FormSpec, on_submit: Callable[[Mapping, str], forms.Receipt] | None = None,
-                 language: str = DEFAULT_LANGUAGE, today: dt.date | None = None, **kwargs) -> None:
+                 language: str = DEFAULT_LANGUAGE, today: dt.date | None = None,
+                 chosen: Mapping[str, str] | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.base_spec = spec  # as loaded; self.spec adds the choices read from the ledger (forms.sources)
         self.spec = forms.with_choices(spec)
@@ -69,7 +70,18 @@ class FormView(w.VBox):
         # the page's walker leaves it alone, and what the workbook does not hold is converted here.
         keep(self)
         self.set_language(self.language)
+        self._choose(chosen or {})
         self._refresh()
+
+    def _choose(self, chosen: Mapping[str, str]) -> None:
+        """Answers chosen before the form is shown (a link from the 一人一策 list names its plan): single
+        choices only, and only a value among the question's options; anything else is left blank."""
+        for name, value in chosen.items():
+            box = self.boxes.get(name)
+            if box is not None and box.field.kind == "select_one" and isinstance(box.input, w.Dropdown | w.RadioButtons
+                                                                                 | w.ToggleButtons):
+                if value in [v for _, v in box.input.options]:
+                    box.input.value = value
 
     # -- building -------------------------------------------------------------------------------
 
@@ -298,9 +310,10 @@ def database_submit(spec: FormSpec) -> Callable[[Mapping, str], forms.Receipt]:
     return submit
 
 
-def form_page(key: str, language: str = DEFAULT_LANGUAGE) -> w.Widget:
-    """The page of the shipped form ``key``: the form, or a clear message if it cannot be loaded."""
+def form_page(key: str, language: str = DEFAULT_LANGUAGE, chosen: Mapping[str, str] | None = None) -> w.Widget:
+    """The page of the shipped form ``key``: the form, or a clear message if it cannot be loaded.
+    ``chosen``: single-choice answers to start with (FormView._choose)."""
     try:
-        return FormView(forms.by_key(key), language=language)
+        return FormView(forms.by_key(key), language=language, chosen=chosen)
     except XinfangError as exc:
         return w.HTML(f'<div data-testid="error" style="color:#b42318">{esc(to_script(exc.zh, language))}</div>')

@@ -62,7 +62,11 @@ class RiskLedger(w.VBox):
 
 
 class PlanList(w.VBox):
-    def __init__(self, **kwargs):
+    """The plans; with ``visit_link`` (a link the plan's number completes) each open plan offers 记录回访,
+    the visit form with the plan chosen."""
+
+    def __init__(self, visit_link: str | None = None, **kwargs):
+        self.visit_link = visit_link
         self.table = w.HTML()
         super().__init__([self.table], **kwargs)
         self.refresh()
@@ -73,6 +77,9 @@ class PlanList(w.VBox):
         rows = [[str(p["id"]), e(p["unit"] or ""), verbatim(p["concern"]), verbatim(p["measures"] or ""),
                  verbatim(p["owner"] or ""),
                  e(str(p["started_on"])), str(p["visits"]), e(str(p["last_visit"] or "—"))
-                 + (' <b style="color:#b42318">待回访</b>' if p["visit_due"] else ""), e(p["status"])] for p in plans]
+                 + (' <b style="color:#b42318">待回访</b>' if p["visit_due"] else ""), e(p["status"])]
+                + ([f'<a href="{e(self.visit_link)}{p["id"]}" data-testid="plan-visit">记录回访</a>'
+                    if p["status"] != "已结束" else ""] if self.visit_link else []) for p in plans]
         self.table.value = f"<div>共 {len(plans)} 人</div>" + _table(
-            ["编号", "单位", "关注事项", "帮扶措施", "责任人", "开始日期", "回访次数", "最近回访", "状态"], rows, "plan-row")
+            ["编号", "单位", "关注事项", "帮扶措施", "责任人", "开始日期", "回访次数", "最近回访", "状态"]
+            + ([""] if self.visit_link else []), rows, "plan-row")

@@ -174,14 +174,14 @@ def _menu(items: list[tuple[str, str, str]], suffix: str = "") -> w.HTML:
     return w.HTML(f'<ul style="list-style:none;padding:0">{links}</ul>')
 
 
-def _form(server: str, key: str, language: str, back: str) -> w.Widget:
+def _form(server: str, key: str, language: str, back: str, chosen: dict[str, str] | None = None) -> w.Widget:
     from widgets.form_view import form_page
     from xinfang import forms
 
     if key not in forms.served_on(server):
         return w.VBox([w.HTML(f'<a href="{html.escape(back)}">← 返回</a>'),
                        w.HTML('<div data-testid="error" style="color:#b42318">这里没有这张表单。请从首页选择。</div>')])
-    return w.VBox([w.HTML(f'<a href="{html.escape(back)}">← 返回</a>'), form_page(key, language=language)])
+    return w.VBox([w.HTML(f'<a href="{html.escape(back)}">← 返回</a>'), form_page(key, language=language, chosen=chosen)])
 
 
 def forms_home() -> None:
@@ -334,8 +334,11 @@ def office_home() -> None:
         _show(w.VBox([bar, w.HTML(home), _header("预警", "信访工作簿 · 办公服务"), WarningList()]), query)
     elif page in ("risks", "plans"):
         from widgets.ledger_views import PlanList, RiskLedger
+        from xinfang import forms
 
-        title, view = ("不稳定因素排查台账", RiskLedger()) if page == "risks" else ("一人一策", PlanList())
+        visit = roles.may_open(account.role, "forms") and "yirenyice_huifang" in forms.served_on("office")
+        title, view = (("不稳定因素排查台账", RiskLedger()) if page == "risks" else
+                       ("一人一策", PlanList(visit_link=f"?form=yirenyice_huifang{lang}&plan=" if visit else None)))
         _show(w.VBox([bar, w.HTML(home), _header(title, "信访工作簿 · 办公服务"), view]), query)
     elif page == "case":
         from widgets.case_page import CasePage
@@ -343,7 +346,9 @@ def office_home() -> None:
         _show(w.VBox([bar, w.HTML(f'<a href="?page=cases{html.escape(lang)}">← 返回案件列表</a>'),
                       CasePage(int(query["id"]), actor=signed_in.actor)]), query)
     elif page == "forms":
-        _show(w.VBox([bar, _form("office", query["form"], language, f"?{lang}")]), query)
+        # a link may choose answers (?form=yirenyice_huifang&plan=12: the 一人一策 list's 记录回访)
+        chosen = {k: v for k, v in query.items() if k not in {"form", "page", "lang", "id"}}
+        _show(w.VBox([bar, _form("office", query["form"], language, f"?{lang}", chosen)]), query)
     else:
         items = [item for item in OFFICE_MENU if roles.may_open(account.role, item[0].split("=", 1)[1])]
         if roles.may_open(account.role, "forms"):

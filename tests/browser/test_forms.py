@@ -154,12 +154,15 @@ def test_training_followup_and_risk_forms(servers, office_page, demo_db):
         plan_id = s.scalar(sa.select(FollowUpPlan.id).where(FollowUpPlan.status == "跟进中").order_by(FollowUpPlan.id))
         label = next(c.label() for c in SOURCES["yirenyice.csv"].rows(s) if c.name == str(plan_id))
         concerns = set(s.scalars(sa.select(FollowUpPlan.concern)))
-    _open(page, f"{servers['office']}?form=yirenyice_huifang")
+    page.goto(f"{servers['office']}?page=plans")  # 记录回访 on the plan's row opens the form with it chosen
+    row = page.locator("[data-testid=plan-row]", has=page.locator("td:first-child", has_text=re.compile(f"^{plan_id}$")))
+    row.locator("[data-testid=plan-visit]").click()
+    expect(page.locator("button.xf-submit")).to_be_visible(timeout=60_000)
     options = page.locator(".xf-input-plan select option").all_inner_texts()
     assert label in options and len(options) == _count(demo_db, FollowUpPlan)
     assert not [o for o in options if any(c in o for c in concerns)]
+    assert page.locator(".xf-input-plan select").evaluate("s => s.options[s.selectedIndex].text") == label
     f = Form(page)
-    f.choose("plan", label)
     f.choose("way", "谈心谈话")
     f.text("visitor", "李干事")
     f.choose("mood", "好转")

@@ -148,3 +148,15 @@ def test_a_choice_filter_on_a_source_uses_its_columns__ok(mine):
         |        | select_one_from_file yirenyice.csv  | plan | 编号  | owner = '李'    |
         """)
     assert "数据来源「yirenyice.csv」没有「owner」列" in str(info.value)
+
+
+def test_a_link_may_choose_the_plan_and_nothing_else__ok(mine):
+    """The 一人一策 list's 记录回访 opens the form with its plan chosen (?form=…&plan=12); a value that is not
+    an option, a text question or an unknown name chooses nothing."""
+    made = _plans(mine)
+    view = FormView(forms.by_key("yirenyice_huifang"), today=TODAY, chosen={"plan": str(made["已稳定"])})
+    assert view.inputs["plan"].value == str(made["已稳定"])
+    view = FormView(forms.by_key("yirenyice_huifang"), today=TODAY,
+                    chosen={"plan": "9999", "visitor": "<b>x</b>", "nope": "1", "way": "电话回访"})
+    assert view.inputs["plan"].value is None and view.inputs["visitor"].value == ""
+    assert view.inputs["way"].value == "电话回访"
