@@ -152,3 +152,22 @@ def test_list_cases_says_which_cases_still_wait_for_their_notice(named_case):
     assert "逾期 18 天</span><br><span" in html  # both deadlines of the accepted case
     assert html.count('data-testid="notice-') == 3
     assert "待告知，今天到期" in render(casework.list_cases(today=D(2026, 11, 25))[0], total, "?page=case")
+
+
+def test_a_crowd_at_the_office_is_reminded_of_the_representatives_rule(use_db):
+    """信访工作条例第二十条 (data/rules/xinfang_2022.yaml): many people who come together choose at most
+    5 representatives. The rule was data no page used; the case page of such a visit now says it."""
+    from widgets.case_page import render_case
+
+    def case(channel: str, people: int) -> dict:
+        with db.session() as s:
+            cid = register_case(s, NewCase(text="井下津贴标准调整", received_on=D(2026, 11, 2), channel=channel,
+                                           intake_mode="匿名", is_group=people > 1, people_count=people)).case_id
+        return casework.case_detail(cid, today=D(2026, 11, 3))
+
+    crowd = case("来访", 12)
+    assert crowd["group_visit"] == {"value": 5, "article": "第二十条"}
+    assert "12 人共同来访：应推选代表，不超过 5 人（信访工作条例第二十条）" in render_case(crowd)
+    for channel, people in (("来访", 5), ("来信", 12), ("网上", 40)):
+        detail = case(channel, people)
+        assert detail["group_visit"] is None and "flag-group-visit" not in render_case(detail)

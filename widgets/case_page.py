@@ -32,6 +32,10 @@ def render_case(c: dict) -> str:
         flags.append('<span style="color:#b42318" data-testid="flag-overdue">已逾期</span>')
     if c["notice_due"]:
         flags.append(f"告知期限：{e(str(c['notice_due']))}")
+    if c.get("group_visit"):
+        rule = c["group_visit"]
+        flags.append(f'<span data-testid="flag-group-visit">{e(str(c["people_count"]))} 人共同来访：应推选代表，'
+                     f'不超过 {rule["value"]} 人（信访工作条例{e(rule["article"])}）</span>')
     events = "".join(
         f'<li data-testid="event">{e(str(ev["happened_on"]))}　<b>{e(ev["kind"])}</b>'
         f'{"　" + verbatim(ev["actor"]) if ev["actor"] else ""}{"：" + verbatim(ev["note"]) if ev["note"] else ""}'

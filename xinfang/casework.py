@@ -102,6 +102,7 @@ def case_detail(case_id: int, today: dt.date | None = None) -> dict:
             "closed_on": case.closed_on, "outcome": case.outcome, "satisfaction": case.satisfaction,
             "is_group": case.is_group, "people_count": case.people_count,
             "notice_due": None if notified else lifecycle.notice_due(case),
+            "group_visit": lifecycle.group_visit_rule(case),
             "overdue": bool(case.due_on and case.due_on < today and case.status in vocab.terms("open_statuses")),
             "events": [{"kind": e.kind, "happened_on": e.happened_on, "actor": e.actor, "note": e.note,
                         "details": dict(e.details or {})} for e in events],

@@ -177,3 +177,11 @@ def notice_due(case: Case) -> dt.date:
 def notice_due_on(received_on: dt.date) -> dt.date:
     """Last day for the 告知 of a petition received on ``received_on``."""
     return deadlines.add_period(received_on, deadlines.period_days("notify"))
+
+
+def group_visit_rule(case: Case) -> dict | None:
+    """The 走访 rule when it concerns ``case``: a visit (来访) by more people than may come as
+    representatives (data/rules/xinfang_2022.yaml, 第二十条); ``{"value": 5, "article": "第二十条"}`` or None."""
+    rule = deadlines.rules()["group_visit_max_representatives"]
+    crowd = case.channel == "来访" and bool(case.is_group) and (case.people_count or 0) > int(rule["value"])
+    return {"value": int(rule["value"]), "article": str(rule["article"])} if crowd else None
