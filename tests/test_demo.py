@@ -80,3 +80,22 @@ def test_same_seed_same_data(tmp_path):
         eng.dispose()
         outs.append([(r.text, r.status, r.due_on) for r in _texts(url)])
     assert outs[0] == outs[1]
+
+
+def test_demo_case_histories_run_in_date_order(demo_db):
+    """A case page lists the steps as entered; the demo entered 办结 before a 回访 dated after it (seen on
+    XF2026-0000218: 答复 04-24, 回访 05-02, 办结 04-26) and granted extensions after the reply."""
+    eng = db.make_engine(demo_db)
+    with eng.connect() as conn:
+        rows = conn.execute(sa.select(CaseEvent.case_id, CaseEvent.kind, CaseEvent.happened_on)
+                            .order_by(CaseEvent.case_id, CaseEvent.id)).all()
+    eng.dispose()
+    by_case: dict[int, list] = {}
+    for case_id, kind, day in rows:
+        by_case.setdefault(case_id, []).append((kind, day))
+    unordered = [c for c, steps in by_case.items() if [d for _, d in steps] != sorted(d for _, d in steps)]
+    assert unordered == []
+    late_extensions = [c for c, steps in by_case.items()
+                       if any(k == "延期" and any(k2 == "答复" and d2 < d for k2, d2 in steps) for k, d in steps)]
+    assert late_extensions == []
+    assert any(k == "延期" for steps in by_case.values() for k, _ in steps)

@@ -154,7 +154,21 @@ def _activities(session: Session, rng: random.Random, ids: dict[str, int], start
 
 
 def _lifecycle(rng: random.Random, received: dt.date, anchor: dt.date, officer: str) -> tuple[dict, list[dict]]:
-    """Case fields and events for one case received on ``received``, as of ``anchor``."""
+    """Case fields and events for one case received on ``received``, as of ``anchor``, in the order of their
+    dates, as the office's own entries are (lifecycle.apply refuses a step dated before the last one)."""
+    fields, events = _steps(rng, received, anchor, officer)
+    replies = [e["happened_on"] for e in events if e["kind"] == "答复"]
+    late = [e for e in events if e["kind"] == "延期" and replies and e["happened_on"] > replies[0]]
+    for e in late:  # an extension drawn for a case answered before it: not granted after all
+        events.remove(e)
+        if not any(x["kind"] == "复查" for x in events):
+            fields["due_on"] = _due(fields["accepted_on"], deadlines.period_days("handle"))
+    events.sort(key=lambda e: e["happened_on"])  # stable: steps of one day keep their order
+    return fields, events
+
+
+def _steps(rng: random.Random, received: dt.date, anchor: dt.date, officer: str) -> tuple[dict, list[dict]]:
+    """The steps of ``_lifecycle``, each drawn in turn (the draws' order fixes the demo for a seed)."""
     fields: dict = {"status": "登记"}
     events: list[dict] = []
 
@@ -194,7 +208,8 @@ def _lifecycle(rng: random.Random, received: dt.date, anchor: dt.date, officer: 
     if rated and ev("回访", replied + dt.timedelta(days=rng.randint(2, 12)), "电话回访", satisfaction=satisfaction):
         fields["satisfaction"] = satisfaction
     if satisfaction == "不满意" and rng.random() < 0.25:
-        asked = replied + dt.timedelta(days=rng.randint(5, 28))
+        # each step on or after the one before, as the office's own entries must be (lifecycle.apply)
+        asked = max(replied + dt.timedelta(days=rng.randint(5, 28)), events[-1]["happened_on"])
         if ev("复查", asked, "信访人申请复查"):
             fields.update(status="复查中", due_on=_due(asked, deadlines.period_days("review_decide")))
             decided = asked + dt.timedelta(days=rng.randint(10, 35))
@@ -202,7 +217,7 @@ def _lifecycle(rng: random.Random, received: dt.date, anchor: dt.date, officer: 
                 return fields, events
             fields["status"] = "已答复"
             replied = decided
-    if ev("办结", replied + dt.timedelta(days=rng.randint(0, 3))):
+    if ev("办结", max(replied + dt.timedelta(days=rng.randint(0, 3)), events[-1]["happened_on"])):
         fields.update(status="办结", closed_on=events[-1]["happened_on"])
     return fields, events
 
