@@ -76,10 +76,10 @@ class FormView(w.VBox):
     def _choose(self, chosen: Mapping[str, str]) -> None:
         """Answers chosen before the form is shown (a link from the 一人一策 list names its plan): single
         choices only, and only a value among the question's options; anything else is left blank."""
+        single = w.Dropdown | w.RadioButtons | w.ToggleButtons
         for name, value in chosen.items():
             box = self.boxes.get(name)
-            if box is not None and box.field.kind == "select_one" and isinstance(box.input, w.Dropdown | w.RadioButtons
-                                                                                 | w.ToggleButtons):
+            if box and box.field.kind == "select_one" and isinstance(box.input, single):
                 if value in [v for _, v in box.input.options]:
                     box.input.value = value
 
