@@ -1,4 +1,4 @@
-"""Risk ledger and 一人一策: status changes and visits refused on bad input, on both databases."""
+"""Risk ledger and 一人一策: progress entries and visits, refused on bad input, on both databases."""
 
 import datetime as dt
 
@@ -26,18 +26,47 @@ def items(use_db):
         return r.id, p.id
 
 
-def test_risk_status_and_overdue(items):
+def test_risk_progress_changes_the_item_and_keeps_its_history(items):
     rid, _ = items
-    [risk] = ledgers.list_risks(today=D(2026, 11, 1))
-    assert risk["overdue"] and risk["unit"] == "抽采队"
-    ledgers.set_risk_status(rid, "已化解")
+    today = D(2026, 11, 1)
+    [risk] = ledgers.list_risks(today=today)
+    assert risk["overdue"] and risk["unit"] == "抽采队" and (risk["updates"], risk["last_update"]) == (0, None)
+    # progress alone: the item keeps its values, the entry is its history
+    assert ledgers.update_risk(rid, actor="李干事", note="与区队长座谈，津贴测算表下周公示", status="在控",
+                               today=today) == {}
+    changed = ledgers.update_risk(rid, actor="王干事", note="测算表已公示，职工无异议", deadline=D(2026, 12, 1),
+                                  measures="公示津贴测算表，区队长逐人解释", today=today)
+    assert changed == {"deadline": D(2026, 12, 1), "measures": "公示津贴测算表，区队长逐人解释"}
+    [risk] = ledgers.list_risks(today=today)
+    assert (risk["overdue"], risk["deadline"], risk["measures"], risk["updates"]) == (
+        False, D(2026, 12, 1), "公示津贴测算表，区队长逐人解释", 2)
+    ledgers.update_risk(rid, actor="王干事", note="职工签字认可，化解", status="已化解", today=today)
     assert ledgers.list_risks(status="在控") == []
-    with pytest.raises(ValidationError):
-        ledgers.set_risk_status(rid, "不管了")
+    history = ledgers.risk_history(rid)
+    assert [(h["actor"], h["status"], h["deadline"], h["measures"]) for h in history] == [
+        ("李干事", None, None, None),
+        ("王干事", None, D(2026, 12, 1), "公示津贴测算表，区队长逐人解释"),
+        ("王干事", "已化解", None, None)]
+    assert history[0]["note"] == "与区队长座谈，津贴测算表下周公示"
+
+
+def test_risk_progress_refused_on_bad_input(items):
+    rid, _ = items
+    today = D(2026, 11, 1)
+    with pytest.raises(ValidationError, match="请填写「进展情况」"):
+        ledgers.update_risk(rid, actor="李干事", note="  ", status="已化解", today=today)
+    with pytest.raises(ValidationError, match="应为 在控、已化解、已上报 之一"):
+        ledgers.update_risk(rid, actor="李干事", note="已处理", status="不管了", today=today)
+    with pytest.raises(ValidationError, match="新的化解期限 2026-10-15 早于今天（2026-11-01）"):
+        ledgers.update_risk(rid, actor="李干事", note="延期", deadline=D(2026, 10, 15), today=today)
+    with pytest.raises(ValidationError, match="新的化解期限 2026-08-15 早于发现日期（2026-09-01）"):
+        ledgers.update_risk(rid, actor="李干事", note="延期", deadline=D(2026, 8, 15), today=today)
     with pytest.raises(ValidationError, match="请先在「台账编号」里选择"):
-        ledgers.set_risk_status(None, "已化解")
+        ledgers.update_risk(None, actor="李干事", note="已处理", status="已化解")
     with pytest.raises(ValidationError, match=f"不稳定因素排查台账里没有编号 {rid + 100}"):
-        ledgers.set_risk_status(rid + 100, "已化解")
+        ledgers.update_risk(rid + 100, actor="李干事", note="已处理", status="已化解")
+    # nothing refused was written
+    assert ledgers.risk_history(rid) == [] and ledgers.list_risks()[0]["status"] == "在控"
 
 
 def test_plan_visits(items):

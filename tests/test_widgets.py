@@ -102,12 +102,25 @@ def test_ledger_views_on_demo(demo_db, monkeypatch, tmp_path):
     assert ledger.table.value.count('data-testid="risk-row"') == 24 > in_control > 0
     ledger.update.click()  # nothing chosen yet: told what to do, nothing changed
     assert ledger.item.value is None and "请先在「台账编号」里选择要更新的一项" in ledger.message.value
-    ledger.item.value = ledger.item.options[0][1]
+    chosen = ledger.item.options[0][1]
+    ledger.item.value = chosen
+    item = next(r for r in ledgers.list_risks() if r["id"] == chosen)
+    assert (ledger.new_status.value, ledger.deadline.value) == (item["status"], item["deadline"])
+    assert "这一项还没有记录过进展" in ledger.history.value
     ledger.new_status.value = "已化解"
+    ledger.update.click()  # no progress written: refused, nothing changed
+    assert "请填写「进展情况」" in ledger.message.value and ledgers.risk_history(chosen) == []
+    ledger.note.value = "区队长逐人谈话，<b>职工</b>签字认可"
     ledger.update.click()
-    assert "已改为「已化解」" in ledger.message.value
+    assert "已记录进展：状态改为「已化解」" in ledger.message.value and ledger.note.value == ""
+    assert ledger.item.value == chosen  # still chosen, its history shown, the user's text escaped
+    assert ledger.history.value.count('data-testid="risk-update"') == 1
+    assert "&lt;b&gt;职工&lt;/b&gt;签字认可</span>（状态改为「已化解」）" in ledger.history.value
+    assert "（1 次）" in ledger.table.value
+    [entry] = ledgers.risk_history(chosen)
+    assert (entry["actor"], entry["status"]) == (ledger.staff.value, "已化解")
     ledger.status.value = "已化解"
-    assert ledger.item.options and ledger.item.options[0][1] == ledger.item.value
+    assert ledger.item.options and chosen in [v for _, v in ledger.item.options]
     plans = PlanList().table.value
     assert plans.count('data-testid="plan-row"') == 30 and "记录回访" not in plans
     linked = PlanList(visit_link="?form=yirenyice_huifang&plan=").table.value

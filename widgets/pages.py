@@ -337,7 +337,7 @@ def office_home() -> None:
         from xinfang import forms
 
         visit = roles.may_open(account.role, "forms") and "yirenyice_huifang" in forms.served_on("office")
-        title, view = (("不稳定因素排查台账", RiskLedger()) if page == "risks" else
+        title, view = (("不稳定因素排查台账", RiskLedger(actor=signed_in.actor)) if page == "risks" else
                        ("一人一策", PlanList(visit_link=f"?form=yirenyice_huifang{lang}&plan=" if visit else None)))
         _show(w.VBox([bar, w.HTML(home), _header(title, "信访工作簿 · 办公服务"), view]), query)
     elif page == "case":

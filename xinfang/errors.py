@@ -330,6 +330,9 @@ _CATALOGUE: dict[str, Entry] = {
     "case.not_found": Entry("找不到信访事项 {case}。", "No case {case}."),
     "ledger.choose_risk": Entry("请先在「台账编号」里选择要更新的一项。", "Choose a risk ledger item first."),
     "ledger.risk_not_found": Entry("不稳定因素排查台账里没有编号 {risk}。", "No risk ledger item {risk}."),
+    "ledger.note_required": Entry("请填写「进展情况」：做了什么、结果如何。", "Write what was done (进展情况)."),
+    "ledger.deadline_before": Entry("新的化解期限 {on} 早于{what}（{ref}），请核对日期。",
+                                    "The new deadline {on} is before {what} ({ref})."),
     "ledger.plan_not_found": Entry("一人一策里没有编号 {plan}。", "No follow-up plan {plan}."),
     "case.action_not_allowed": Entry(
         "事项 {case_no} 当前状态为「{status}」，不能「{action}」。现在可以：{allowed}。",

@@ -291,9 +291,9 @@ def test_upgrade_from_0003_with_rows_then_downgrade(db_url):
     with pytest.raises(StorageError) as info, db.session(eng) as s:
         db.data_generation(s)
     assert info.value.code == "db.outdated"
-    assert str(info.value) == message("db.outdated", where=db.describe(eng.url), found="0003", known="0004")
+    assert str(info.value) == message("db.outdated", where=db.describe(eng.url), found="0003", known=db.known_revisions(eng)[1])
 
-    assert db.upgrade(eng) == db.current_revision(eng) == "0004"
+    assert db.upgrade(eng) == db.current_revision(eng) == db.known_revisions(eng)[1]
     start = generation(eng)  # rows written before the counter existed belong to its start
     with db.session(eng) as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(Case)) == 3
@@ -325,7 +325,7 @@ def test_rebuild_after_dropping_every_table_works(use_db):
     Base.metadata.drop_all(use_db)
     with use_db.begin() as conn:
         conn.exec_driver_sql("DROP TABLE alembic_version")
-    assert db.upgrade(use_db) == "0004"
+    assert db.upgrade(use_db) == db.known_revisions(use_db)[1]
     start = generation(use_db)
     assert start != before  # the rebuilt database does not repeat the old numbers
     assert _trigger_names(use_db) == _expected_triggers(use_db.dialect.name)

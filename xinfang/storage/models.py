@@ -259,6 +259,21 @@ class RiskItem(Base):
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
 
 
+class RiskUpdate(Base):
+    """One entry of a risk item's progress (进展): what was done, and the status, deadline or measures it
+    changed (None where unchanged). The item holds the current values; its updates are its history."""
+
+    __tablename__ = "risk_update"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    risk_id: Mapped[int] = mapped_column(ForeignKey("risk_item.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    actor: Mapped[str] = mapped_column(String(60))
+    note: Mapped[str] = mapped_column(Text)
+    status: Mapped[str | None] = mapped_column(String(10))
+    deadline: Mapped[dt.date | None] = mapped_column(Date)
+    measures: Mapped[str | None] = mapped_column(Text)
+
+
 class QuarterlyReport(Base):
     __tablename__ = "quarterly_report"
     __table_args__ = (UniqueConstraint("branch_id", "year", "quarter"),)
